@@ -1,0 +1,187 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sink {
+	char *buf;
+	size_t len, cap;
+};
+
+static void sink_add(struct sink *s, const char *p, size_t n)
+{
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		s->buf = realloc(s->buf, cap);
+		if (!s->buf)
+			abort();
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int harness_run(char *const argv[], double timeout_s, struct run_result *r)
+{
+	int out[2], err[2], st;
+	struct sink so = {0}, se = {0};
+	double deadline = now_s() + timeout_s;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		setpgid(0, 0);
+		dup2(devnull, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	close(out[1]);
+	close(err[1]);
+	sink_add(&so, "", 0);
+	sink_add(&se, "", 0);
+
+	struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+	int open_fds = 2;
+	while (open_fds) {
+		double left = deadline - now_s();
+		if (left <= 0) {
+			r->timed_out = true;
+			break;
+		}
+		int n = poll(fds, 2, (int)(left * 1000) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			char tmp[65536];
+			ssize_t got = read(fds[i].fd, tmp, sizeof(tmp));
+			if (got <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				open_fds--;
+			} else {
+				sink_add(i ? &se : &so, tmp, got);
+			}
+		}
+	}
+	/* Whatever happened, nothing the child started outlives the test. */
+	kill(-pid, SIGKILL);
+	for (int i = 0; i < 2; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st))
+		r->status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		r->status = 128 + WTERMSIG(st);
+	if (r->timed_out)
+		r->status = -1;
+	r->out = so.buf;
+	r->err = se.buf;
+	return 0;
+}
+
+void harness_free(struct run_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : fallback;
+}
+
+const char *harness_build_dir(void) { return env_or("BRINGUP_BUILD", "build"); }
+const char *harness_assets_dir(void) { return env_or("BRINGUP_ASSETS", "build/assets"); }
+const char *harness_src_dir(void) { return env_or("BRINGUP_SRC", "."); }
+
+static const char *join(const char *dir, const char *name)
+{
+	static char bufs[8][4096];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
+	return b;
+}
+
+const char *harness_build_path(const char *name) { return join(harness_build_dir(), name); }
+const char *harness_asset_path(const char *name) { return join(harness_assets_dir(), name); }
+
+void *harness_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct sink s = {0};
+	char tmp[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	sink_add(&s, "", 0);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		sink_add(&s, tmp, n);
+	fclose(f);
+	*len = s.len;
+	return s.buf;
+}
+
+char *harness_write_temp(const void *buf, size_t len, const char *suffix)
+{
+	char *path;
+	if (asprintf(&path, "/tmp/bringup-test-XXXXXX%s", suffix ? suffix : "") < 0)
+		abort();
+	int fd = mkstemps(path, suffix ? (int)strlen(suffix) : 0);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		abort();
+	close(fd);
+	return path;
+}
+
+void harness_skip(const char *test, const char *why)
+{
+	printf("SKIP: %s: %s\n", test, why);
+	fflush(stdout);
+}
+
+int harness_count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}

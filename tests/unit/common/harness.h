@@ -1,0 +1,42 @@
+/*
+ * Helpers for suites that run programs (bringup, bringup-inspect, qemu, iasl):
+ * every child is bounded by a timeout and killed, with its process group,
+ * when the timeout expires or the test ends, pass or fail.
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct run_result {
+	int status;		/* exit status, or 128+signal; -1 if it could not start */
+	bool timed_out;
+	char *out;		/* stdout, NUL-terminated, malloc'd */
+	char *err;		/* stderr, NUL-terminated, malloc'd */
+};
+
+/* Run argv (argv[0] looked up in PATH) with no stdin, for at most timeout_s seconds. */
+int harness_run(char *const argv[], double timeout_s, struct run_result *r);
+void harness_free(struct run_result *r);
+
+/* Paths set by the Makefile: $(BUILD), the asset cache, the source tree. */
+const char *harness_build_dir(void);
+const char *harness_assets_dir(void);
+const char *harness_src_dir(void);
+/* "$BRINGUP_BUILD/<name>" in a static buffer rotation (valid for a few calls). */
+const char *harness_build_path(const char *name);
+const char *harness_asset_path(const char *name);
+
+/* Read a whole file; NULL on error. */
+void *harness_read_file(const char *path, size_t *len);
+/* Write a buffer to a fresh temporary file; returns its malloc'd path. */
+char *harness_write_temp(const void *buf, size_t len, const char *suffix);
+
+/* Print a skip line (the suite still passes); Check has no skip status. */
+void harness_skip(const char *test, const char *why);
+
+/* Count the lines of s (NUL-terminated). */
+int harness_count_lines(const char *s);
+
+#endif
