@@ -133,6 +133,10 @@ check: all $(BUILD)/tests/unit assets
 unit-%: deps-ok $(BUILD)/tests/unit-%
 	$(TEST_ENV) $(BUILD)/tests/unit-$*
 
+# suites that need programs or the Debian kernel
+unit-loader: $(INSPECT) assets
+unit-boot: assets
+
 # ---- fuzzing (libFuzzer; clang) ---------------------------------------------
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
