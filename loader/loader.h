@@ -53,6 +53,8 @@ char *loader_err_format(const struct loader_err *err, const char *file, char *bu
 /* Read a whole file into a malloc'd buffer (capped at max bytes). */
 int loader_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
 		     struct loader_err *err);
+/* malloc() for big buffers (free() releases it): large ones get a huge-page hint. */
+void *loader_alloc_large(size_t len);
 
 /* ---- format detection ------------------------------------------------------ */
 
@@ -125,6 +127,52 @@ int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *bz,
 int bzimage_decompress(const uint8_t *buf, size_t len, const struct bzimage_info *bz,
 		       uint8_t **elf, size_t *elf_len, struct loader_err *err);
 
+/* Setup header fields, as file (and zero page) offsets. */
+#define BZ_SETUP_SECTS		0x1f1
+#define BZ_SYSSIZE		0x1f4	/* 2.04+ */
+#define BZ_BOOT_FLAG		0x1fe	/* 0xaa55 */
+#define BZ_JUMP			0x200	/* eb XX: the header ends at 0x202 + XX */
+#define BZ_HDRS			0x202	/* "HdrS" */
+#define BZ_VERSION		0x206
+#define BZ_KERNEL_VERSION	0x20e	/* string at this value + 0x200 */
+#define BZ_TYPE_OF_LOADER	0x210
+#define BZ_LOADFLAGS		0x211
+#define BZ_CODE32_START		0x214
+#define BZ_RAMDISK_IMAGE	0x218
+#define BZ_RAMDISK_SIZE		0x21c
+#define BZ_HEAP_END_PTR		0x224	/* 2.01+ */
+#define BZ_CMD_LINE_PTR		0x228	/* 2.02+ */
+#define BZ_INITRD_ADDR_MAX	0x22c	/* 2.03+ */
+#define BZ_KERNEL_ALIGNMENT	0x230	/* 2.05+ */
+#define BZ_RELOCATABLE		0x234	/* 2.05+ */
+#define BZ_MIN_ALIGNMENT	0x235	/* 2.10+ */
+#define BZ_XLOADFLAGS		0x236	/* 2.12+ */
+#define BZ_CMDLINE_SIZE		0x238	/* 2.06+ */
+#define BZ_HW_SUBARCH_DATA	0x240	/* 2.07+ */
+#define BZ_PAYLOAD_OFFSET	0x248	/* 2.08+ */
+#define BZ_PAYLOAD_LENGTH	0x24c
+#define BZ_SETUP_DATA		0x250	/* 2.09+ */
+#define BZ_PREF_ADDRESS		0x258	/* 2.10+ */
+#define BZ_INIT_SIZE		0x260	/* 2.10+ */
+#define BZ_HANDOVER_OFFSET	0x264	/* 2.11+ */
+#define BZ_KERNEL_INFO_OFFSET	0x268	/* 2.15+ */
+#define BZ_HEADER_LIMIT		0x290	/* struct boot_params: edd_mbr_sig_buffer follows */
+/* Zero page fields outside the setup header. */
+#define ZP_CMD_LINE_MAGIC	0x020	/* < 2.02: 0xa33f, then the offset at 0x022 */
+#define ZP_CMD_LINE_OFFSET	0x022
+#define ZP_ACPI_RSDP_ADDR	0x070	/* 2.14+ */
+#define ZP_EXT_RAMDISK_IMAGE	0x0c0
+#define ZP_EXT_RAMDISK_SIZE	0x0c4
+#define ZP_EXT_CMD_LINE_PTR	0x0c8
+#define ZP_E820_ENTRIES		0x1e8
+#define ZP_E820_TABLE		0x2d0
+#define ZP_E820_MAX		128
+#define BZ_CMD_LINE_MAGIC	0xa33f
+/* Real-mode layout: the stack/heap ends here in the setup segment, the cmdline follows. */
+#define BZ_HEAP_END		0xe000
+/* End (file offset) of the setup header given by the jump at 0x200; 0 if too short. */
+size_t bzimage_header_end(const uint8_t *buf, size_t len);
+
 /* ---- ELF (32 and 64-bit) and the PVH note ---------------------------------- */
 
 #define LOADER_MAX_SEGMENTS 32
@@ -145,6 +193,7 @@ struct elf_info {
 	uint64_t low, high;		/* lowest paddr, end of highest segment */
 	bool has_pvh;
 	uint32_t pvh_entry;		/* XEN_ELFNOTE_PHYS32_ENTRY (type 18, name "Xen") */
+	uint64_t entry_paddr;		/* e_entry through its segment's paddr (0: unresolved, PVH only) */
 };
 /*
  * Parse headers, PT_LOAD segments and PT_NOTE notes; check every offset and
@@ -189,9 +238,16 @@ struct ram_layout {
 	uint64_t below_4g;		/* RAM below the PCI hole (<= ram_size) */
 	uint64_t low_reserved_start;	/* start of the 0x9fc00..0xfffff hole (EBDA/BIOS) */
 };
-/* Fill a sorted e820 map for the layout; returns the number of entries (or <0). */
+/*
+ * Fill a sorted e820 map for the layout; returns the number of entries (or <0).
+ * RAM [0, low_reserved_start (0: 0x9fc00)), reserved to 0xa0000 and
+ * 0xf0000-0xfffff, RAM [1 MiB, below_4g), the rest of ram_size at 4 GiB.
+ */
 int e820_build(const struct ram_layout *ram, struct e820_entry *map, unsigned max,
 	       struct loader_err *err);
+/* The effective below_4g: as given, or for 0 QEMU i440fx's split (all of RAM
+ * under 3.5 GiB, else 3 GiB). */
+uint64_t e820_below_4g(const struct ram_layout *ram);
 
 /* ---- boot plan ------------------------------------------------------------- */
 
@@ -250,6 +306,25 @@ struct boot_plan {
 int boot_plan_build(const struct boot_request *req, struct boot_plan *plan,
 		    struct loader_err *err);
 void boot_plan_free(struct boot_plan *plan);
+/*
+ * Where the plan puts things (guest-physical). bzImage 32/64-bit: zero page at
+ * PLAN_INFO_ADDR, cmdline at PLAN_CMDLINE_ADDR, kernel at pref_address when
+ * relocatable and free, else PLAN_KERNEL_ADDR (or the lowest aligned fit).
+ * bzImage real mode: setup segment at PLAN_REAL_MODE_BASE, heap to +BZ_HEAP_END,
+ * cmdline right after. PVH: hvm_start_info at PLAN_INFO_ADDR, its module entry
+ * at +PLAN_PVH_MODLIST_OFF, memory map at +PLAN_PVH_MEMMAP_OFF. Multiboot: info
+ * at PLAN_INFO_ADDR. The initrd goes as high as its ceiling allows (4 KiB aligned).
+ * Default bzImage entry when want_set is false: LONG64, else PROT32, else REAL16.
+ */
+#define PLAN_INFO_ADDR		0x10000ull
+#define PLAN_CMDLINE_ADDR	0x20000ull
+#define PLAN_REAL_MODE_BASE	0x90000ull
+#define PLAN_KERNEL_ADDR	0x100000ull
+#define PLAN_ZIMAGE_ADDR	0x10000ull
+#define PLAN_PVH_MODLIST_OFF	0x40
+#define PLAN_PVH_MEMMAP_OFF	0x80
+#define PLAN_INITRD_ALIGN	0x1000ull
+#define PLAN_TYPE_OF_LOADER	0xff
 
 /* ---- builders -------------------------------------------------------------- */
 
