@@ -79,8 +79,12 @@ programs: $(PROGRAMS)
 $(INSPECT): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmm/inspect/*.c)) $(BUILD)/lib/libloader.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(COMPRESS_LIBS)
 
+# Device types and the TCG ops table register themselves from constructors in
+# objects nothing references by name: link those libraries whole.
+WHOLE = -Wl,--whole-archive $(1) -Wl,--no-whole-archive
 $(VMM): $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a $(BUILD)/lib/libloader.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lfdt $(CAPSTONE_LIBS) $(COMPRESS_LIBS) -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call WHOLE,$(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a) \
+	  $(BUILD)/lib/libloader.a -Wl,--as-needed -lfdt $(CAPSTONE_LIBS) $(COMPRESS_LIBS) -lpthread -lm
 
 # ---- unit tests (Check) -----------------------------------------------------
 # One runner per module for quick work (build/tests/unit-<module>), and one
@@ -103,7 +107,7 @@ $(BUILD)/obj/tests/$(1)-runner.o: tests/unit/common/runner.c $(BUILD)/tests/$(1)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) -I$(BUILD)/tests -DSUITES_H='"$(1)-suites.h"' -c $$< -o $$@
 $(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1)-runner.o $$(patsubst %.c,$(BUILD)/obj/%.o,$(2)) $(filter-out %/runner.o,$(COMMON_TEST_OBJS)) $$(MODULE_LIBS_$(1))
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(TEST_LIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(call WHOLE,$$(filter %/libtcg.a %/libboard.a,$$^)) $$(filter-out %/libtcg.a %/libboard.a,$$(filter %.a,$$^)) $$(TEST_LIBS)
 endef
 
 MODULE_LIBS_unit-loader := $(BUILD)/lib/libloader.a
@@ -136,6 +140,7 @@ unit-%: deps-ok $(BUILD)/tests/unit-%
 # suites that need programs or the Debian kernel
 unit-loader: $(INSPECT) assets
 unit-boot: assets
+unit-vmm: $(VMM)
 
 # ---- fuzzing (libFuzzer; clang) ---------------------------------------------
 FUZZ_TIME ?= 60

@@ -1,0 +1,65 @@
+/*
+ * KVM accelerator internals, shared by kvm.c (the VM: capabilities, memory
+ * slots, irqchip) and kvm_vcpu.c (vCPUs: CPUID, reset state, the run loop).
+ */
+#ifndef VMM_ACCEL_KVM_INT_H
+#define VMM_ACCEL_KVM_INT_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "vmm/accel/accel.h"
+#include "vmm/cpuid.h"
+
+#define KVM_API_VERSION_WANTED	12
+#define KVM_MAX_SLOTS		64
+/* Three pages below the highest BIOS mapping (4 GiB - 16 MiB), as QEMU places them. */
+#define KVM_TSS_ADDR		0xfeffd000ull
+#define KVM_IDENTITY_MAP_ADDR	0xfeffc000ull
+#define KVM_SPLIT_IOAPIC_PINS	24
+#define KVM_KICK_SIGNAL		SIGUSR1
+
+struct kvm_slot {
+	bool used;
+	uint64_t gpa, size;
+	uint8_t *host;
+	bool readonly;
+};
+
+struct kvm_vm {
+	int sys_fd, vm_fd;
+	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	bool has_readonly_mem, has_irqfd, has_ioeventfd, has_signal_msi;
+	bool has_xcrs, has_debugregs, has_vcpu_events;
+	bool irqchip_created;
+	pthread_mutex_t slot_lock;
+	struct kvm_slot slot[KVM_MAX_SLOTS];
+	/* CPUID after -cpu filtering; each vCPU gets a copy with its APIC ID */
+	struct cpuid_leaf *cpuid;
+	unsigned ncpuid;
+	uint32_t signature;		/* CPUID(1).EAX: RDX after reset */
+};
+
+struct kvm_vcpu_priv {
+	int fd;
+	struct kvm_run *run;
+};
+
+static inline struct kvm_vm *kvm_vm_of(struct accel *a) { return a->priv; }
+
+/* kvm.c */
+int kvm_ioctl_retry(int fd, unsigned long req, void *arg);
+int kvm_irqchip_create(struct accel *a, char *err, size_t errlen);
+
+/* kvm_vcpu.c */
+int kvm_cpuid_setup(struct accel *a, char *err, size_t errlen);
+int kvm_vcpu_init(struct accel *a, struct vcpu *v, char *err, size_t errlen);
+void kvm_vcpu_destroy(struct vcpu *v);
+int kvm_vcpu_reset(struct vcpu *v);
+enum accel_run kvm_vcpu_run(struct vcpu *v);
+void kvm_vcpu_kick(struct vcpu *v);
+int kvm_get_state(struct vcpu *v, struct cpu_state *s);
+int kvm_set_state(struct vcpu *v, const struct cpu_state *s);
+
+#endif

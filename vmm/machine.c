@@ -1,0 +1,1022 @@
+/*
+ * The machine (see machine.h): board description + command line -> board,
+ * firmware, fw_cfg, accelerator, vCPU threads, main loop.
+ */
+#include "vmm/machine.h"
+#include "vmm/accel/accel.h"
+#include "vmm/cpus.h"
+#include "vmm/loop.h"
+#include "vmm/term.h"
+
+#include "board/acpi.h"
+#include "board/board.h"
+#include "board/device.h"
+#include "board/fw_cfg.h"
+#include "board/log.h"
+#include "board/uart.h"
+#include "loader/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BIOS_MAX		(16u << 20)
+#define KERNEL_MAX		(512u << 20)
+#define FW_CFG_FILE_MAX		(256u << 20)
+#define DEFAULT_FIRMWARE	"firmware.bin"
+#define ACPI_DUMP_TABLES_GPA	0x7fe0000ull	/* where a firmware would put them with 128 MiB */
+#define ACPI_DUMP_RSDP_GPA	0xf5a80ull
+
+/* One -serial backend: output buffered under the board lock, flushed by a BH. */
+struct serial_port {
+	struct machine *m;
+	struct uart *uart;
+	int out_fd;			/* -1: output dropped */
+	bool close_fd;
+	char buf[4096];
+	size_t len;
+	struct loop_bh *flush_bh;
+};
+
+#define STDIN_ESCAPE	0x01		/* Ctrl-A, as QEMU's -nographic: Ctrl-A x quits */
+
+struct machine {
+	const struct vm_config *cfg;
+	struct serial_port serial[CLI_MAX_SERIALS];
+	unsigned nserial;
+	uint8_t stdin_buf[256];		/* read from stdin, not yet taken by the UART */
+	size_t stdin_len, stdin_off;
+	bool stdin_watched, stdin_escape, stdin_eof, stdin_retry_ready;
+	struct board_timer stdin_retry;
+	struct board board;
+	bool board_ready;
+	void *fdt;
+	size_t fdt_size;
+	struct accel accel;
+	bool accel_ready;
+	struct cpus cpus;
+	bool cpus_ready;
+	struct loop *loop;
+	struct loop_bh *req_bh;
+	struct accel_host host;
+	uint8_t *bios, *kernel, *initrd;
+	size_t bios_len, kernel_len, initrd_len;
+	uint8_t **fw_cfg_data;		/* -fw_cfg file= contents, kept for the fw_cfg */
+	struct acpi_tables acpi;
+	bool have_acpi;
+	FILE *log;
+	bool shut_down;			/* -no-shutdown: guest powered off, vCPUs parked */
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- board description --------------------------------------------------------- */
+
+/*
+ * -m, -smp and -device edit the tree before the board is built, as the
+ * binding says; the tree grows as needed.
+ */
+static int build_fdt(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	size_t len = 0;
+	const void *dtb = board_dtb(cfg->machine_name, &len);
+
+	if (!dtb)
+		return fail(err, errlen, "-machine: no built-in description for '%s'", cfg->machine_name);
+	if (!len)
+		len = fdt_totalsize(dtb);
+	m->fdt_size = len + 4096 + (size_t)cfg->smp * 128 + cfg->devices.n * 256;
+	for (;;) {
+		struct board_err berr = { 0 };
+		const char *opt = "-machine";
+		int r;
+
+		free(m->fdt);
+		m->fdt = calloc(1, m->fdt_size);
+		if (!m->fdt)
+			return fail(err, errlen, "out of memory");
+		if ((r = fdt_open_into(dtb, m->fdt, (int)m->fdt_size)))
+			return fail(err, errlen, "-machine: board description: %s", fdt_strerror(r));
+		opt = "-m";
+		r = board_fdt_set_ram(m->fdt, cfg->ram_size, &berr);
+		if (!r) {
+			opt = "-smp";
+			r = board_fdt_set_cpus(m->fdt, cfg->smp, &berr);
+		}
+		for (unsigned i = 0; !r && i < cfg->devices.n; i++) {
+			opt = "-device";
+			r = board_fdt_add_device(m->fdt, cfg->devices.v[i], &berr);
+		}
+		if (r == -ENOSPC && m->fdt_size < (64u << 20)) {
+			m->fdt_size *= 2;
+			continue;
+		}
+		if (r < 0 && berr.msg[0] == '-')	/* the board named the option itself */
+			return fail(err, errlen, "%s", berr.msg);
+		if (r < 0)
+			return fail(err, errlen, "%s: %s", opt, berr.msg[0] ? berr.msg : strerror(-r));
+		fdt_pack(m->fdt);
+		return 0;
+	}
+}
+
+static int write_file(const char *path, const void *data, size_t len, char *err, size_t errlen,
+		      const char *opt)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return fail(err, errlen, "%s: %s: %s", opt, path, strerror(errno));
+	if (fwrite(data, 1, len, f) != len || fclose(f)) {
+		if (f)
+			fclose(f);
+		return fail(err, errlen, "%s: %s: write failed", opt, path);
+	}
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+static int read_whole(const char *opt, const char *path, size_t max, uint8_t **buf, size_t *len,
+		      char *err, size_t errlen)
+{
+	struct loader_err lerr = { 0 };
+	char msg[512];
+
+	if (loader_read_file(path, max, buf, len, &lerr) < 0)
+		return fail(err, errlen, "%s: %s", opt, loader_err_format(&lerr, path, msg, sizeof(msg)));
+	return 0;
+}
+
+static int default_firmware(char *path, size_t len)
+{
+	char exe[PATH_MAX - 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	snprintf(path, len, "%s/%s", exe, DEFAULT_FIRMWARE);
+	return 0;
+}
+
+static int load_bios(struct machine *m, char *err, size_t errlen)
+{
+	struct board_err berr = { 0 };
+	char path[PATH_MAX];
+	const char *p = m->cfg->bios;
+
+	if (!p) {
+		if (default_firmware(path, sizeof(path)) || access(path, R_OK))
+			return fail(err, errlen, "-bios: default firmware %s not found "
+				    "(build it with make, or give -bios PATH)", DEFAULT_FIRMWARE);
+		p = path;
+	}
+	if (read_whole("-bios", p, BIOS_MAX + 1, &m->bios, &m->bios_len, err, errlen))
+		return -1;
+	if (!m->bios_len || m->bios_len % 0x10000 || m->bios_len > BIOS_MAX)
+		return fail(err, errlen, "-bios: %s: size %zu is not a multiple of 64 KiB up to 16 MiB",
+			    p, m->bios_len);
+	if (board_load_bios(&m->board, m->bios, m->bios_len, &berr) < 0)
+		return fail(err, errlen, "-bios: %s: %s", p, berr.msg);
+	return 0;
+}
+
+/* ---- fw_cfg, kernel, ACPI ---------------------------------------------------------- */
+
+/* etc/e820 as QEMU fills it: all low RAM from 0, the rest at 4 GiB; firmware carves its holes. */
+static int add_e820(struct machine *m, struct fw_cfg *fc, char *err, size_t errlen)
+{
+	const struct guest_mem *mem = &m->board.mem;
+	struct e820_entry map[2] = { { 0, mem->below_4g, E820_RAM } };
+	unsigned n = 1;
+	int r;
+
+	if (mem->ram_size > mem->below_4g)
+		map[n++] = (struct e820_entry){ GMEM_4G, mem->ram_size - mem->below_4g, E820_RAM };
+	r = fw_cfg_add_e820(fc, map, n);
+	if (r < 0)
+		return fail(err, errlen, "etc/e820 into fw_cfg: %s", strerror(-r));
+	return 0;
+}
+
+static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct fw_cfg *fc = board_fw_cfg(&m->board);
+	int r;
+
+	if (!fc) {
+		if (cfg->kernel)
+			return fail(err, errlen, "-kernel: the %s board has no fw_cfg device to pass it",
+				    cfg->machine_name);
+		if (cfg->nfw_cfg)
+			return fail(err, errlen, "-fw_cfg: the %s board has no fw_cfg device",
+				    cfg->machine_name);
+		return 0;
+	}
+	if (cfg->kernel) {
+		struct loader_err lerr = { 0 };
+		struct fw_cfg_kernel_args ka = { 0 };
+		struct fw_cfg_kernel_layout layout;
+		char msg[512];
+
+		if (read_whole("-kernel", cfg->kernel, KERNEL_MAX, &m->kernel, &m->kernel_len, err, errlen))
+			return -1;
+		if (cfg->initrd &&
+		    read_whole("-initrd", cfg->initrd, KERNEL_MAX, &m->initrd, &m->initrd_len, err, errlen))
+			return -1;
+		ka.kernel = m->kernel;
+		ka.kernel_len = m->kernel_len;
+		ka.initrd = m->initrd;
+		ka.initrd_len = m->initrd_len;
+		ka.cmdline = cfg->append;
+		ka.below_4g = m->board.mem.below_4g;
+		if (fw_cfg_add_kernel(fc, &ka, &layout, &lerr) < 0)
+			return fail(err, errlen, "-kernel: %s",
+				    loader_err_format(&lerr, cfg->kernel, msg, sizeof(msg)));
+	}
+	for (unsigned i = 0; i < cfg->nfw_cfg; i++) {
+		const struct fw_cfg_opt *o = &cfg->fw_cfg[i];
+
+		if (o->file) {
+			size_t len;
+			if (read_whole("-fw_cfg", o->file, FW_CFG_FILE_MAX, &m->fw_cfg_data[i], &len,
+				       err, errlen))
+				return -1;
+			r = fw_cfg_add_file(fc, o->name, m->fw_cfg_data[i], len);
+		} else {
+			r = fw_cfg_add_file(fc, o->name, o->string, strlen(o->string));
+		}
+		if (r < 0)
+			return fail(err, errlen, "-fw_cfg: %s: %s", o->name,
+				    r == -EEXIST ? "the board already has this file" : strerror(-r));
+	}
+	/* what the board's fw_cfg device did not add itself */
+	if (m->have_acpi && fw_cfg_file_key(fc, "etc/acpi/tables") < 0 &&
+	    (r = acpi_add_fw_cfg(&m->acpi, fc)) < 0)
+		return fail(err, errlen, "ACPI tables into fw_cfg: %s", strerror(-r));
+	if (fw_cfg_file_key(fc, "etc/e820") < 0 && (r = add_e820(m, fc, err, errlen)) < 0)
+		return r;
+	if ((r = fw_cfg_add_roms(fc, &m->board)) < 0)
+		return fail(err, errlen, "option ROMs into fw_cfg: %s", strerror(-r));
+	return 0;
+}
+
+static int build_acpi(struct machine *m, char *err, size_t errlen)
+{
+	struct acpi_board_desc d;
+	uint64_t hole = m->board.mem.below_4g;
+	int r;
+
+	if (m->cfg->machine != MACHINE_PC)
+		return 0;	/* microvm: no ACPI, as QEMU's default for it */
+	acpi_board_desc_pc(&d, m->board.ncpus ? m->board.ncpus : m->cfg->smp,
+			   hole < GMEM_4G ? (uint32_t)hole : 0xe0000000u);
+	if (m->board.ncpus)
+		d.apic_ids = m->board.cpu_apic_id;
+	r = acpi_build(&d, &m->acpi);
+	if (r < 0)
+		return fail(err, errlen, "building ACPI tables: %s", strerror(-r));
+	m->have_acpi = true;
+	return 0;
+}
+
+/* ---- accelerator host callbacks (vCPU threads) ----------------------------------- */
+
+static void host_pio(void *opaque, uint16_t port, void *data, unsigned size, bool is_write)
+{
+	struct machine *m = opaque;
+	uint64_t v = 0;
+
+	if (is_write) {
+		memcpy(&v, data, size);
+		board_pio_write(&m->board, port, v, size);
+	} else {
+		v = board_pio_read(&m->board, port, size);
+		memcpy(data, &v, size);
+	}
+}
+
+static void host_mmio(void *opaque, uint64_t gpa, void *data, unsigned len, bool is_write)
+{
+	struct machine *m = opaque;
+
+	board_mem_rw(&m->board, gpa, data, len, is_write);
+}
+
+static int host_read_mem(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct machine *m = opaque;
+	uint8_t *out = buf;
+
+	while (len) {
+		uint8_t *host = NULL;
+		uint64_t avail = 0;
+		enum board_mem_kind k = board_mem_resolve(&m->board, gpa, false, &host, &avail);
+		size_t n;
+
+		if (k == BOARD_MEM_MMIO || !host || !avail)
+			return -1;
+		n = avail < len ? (size_t)avail : len;
+		memcpy(out, host, n);
+		out += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void host_event(void *opaque, struct vcpu *v, enum accel_event ev)
+{
+	struct machine *m = opaque;
+
+	switch (ev) {
+	case ACCEL_EV_TRIPLE_FAULT:
+		if (m->cfg->no_reboot) {
+			vcpu_dump(stderr, v, "triple fault (-no-reboot: exiting)");
+			board_request_exit(&m->board, 1);
+		} else {
+			if (log_enabled(LOG_CPU_RESET))
+				board_log(LOG_CPU_RESET, "CPU %u: triple fault, resetting", v->index);
+			board_request_reset(&m->board, RESET_TRIPLE_FAULT);
+		}
+		break;
+	case ACCEL_EV_RESET:
+		board_request_reset(&m->board, RESET_GUEST_OTHER);
+		break;
+	case ACCEL_EV_POWEROFF:
+		board_request_exit(&m->board, 0);
+		break;
+	case ACCEL_EV_CRASH:
+		board_request_exit(&m->board, 1);
+		break;
+	}
+}
+
+/* ---- memory map -------------------------------------------------------------------- */
+
+static int sync_memory(struct machine *m, char *err, size_t errlen)
+{
+	struct board_mem_slot slots[GMEM_MAX_REGIONS * 4];
+	struct accel_mem mem[GMEM_MAX_REGIONS * 4];
+	int n = board_mem_slots(&m->board, slots, (int)(sizeof(slots) / sizeof(slots[0])));
+
+	if (n < 0)
+		return fail(err, errlen, "board memory map: %s", strerror(-n));
+	for (int i = 0; i < n; i++)
+		mem[i] = (struct accel_mem){ slots[i].gpa, slots[i].size, slots[i].host,
+					     slots[i].readonly };
+	return m->accel.ops->set_memory(&m->accel, mem, (unsigned)n, err, errlen);
+}
+
+/* PAM writes arrive on a vCPU thread with the board lock held. */
+static void memory_map_changed(struct board *b, void *opaque)
+{
+	struct machine *m = opaque;
+	char err[256];
+
+	if (m->accel_ready && sync_memory(m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bringup: %s\n", err);
+		board_request_exit(b, 1);
+	}
+}
+
+/* ---- interrupts ---------------------------------------------------------------------- */
+
+static void gsi_to_accel(void *opaque, int n, int level)
+{
+	struct machine *m = opaque;
+
+	m->accel.ops->set_irq(&m->accel, (unsigned)n, level);
+}
+
+static void msi_to_accel(void *opaque, uint64_t address, uint32_t data)
+{
+	struct machine *m = opaque;
+
+	m->accel.ops->send_msi(&m->accel, address, data);
+}
+
+static int wire_interrupts(struct machine *m, char *err, size_t errlen)
+{
+	switch (m->accel.irqchip) {
+	case IRQCHIP_ON:
+		/* KVM's PIC and IOAPIC take every GSI; our controllers stay unreached. */
+		for (unsigned n = 0; n < BOARD_NR_GSI; n++) {
+			struct irq_line *l = board_gsi_line(&m->board, n);
+			if (l)
+				irq_connect(l, gsi_to_accel, m, (int)n);
+		}
+		m->board.msi.send = msi_to_accel;
+		m->board.msi.opaque = m;
+		return 0;
+	case IRQCHIP_SPLIT:
+		return fail(err, errlen, "-machine: kernel-irqchip=split is not wired yet "
+			    "(needs the board's IOAPIC/PIC to LAPIC glue); use kernel-irqchip=on");
+	default:
+		return fail(err, errlen, "-machine: kernel-irqchip=off is not wired yet "
+			    "(needs the board's interrupt controllers to CPU glue); use kernel-irqchip=on");
+	}
+}
+
+/* ---- requests, reset, timers ------------------------------------------------------- */
+
+static void machine_reset(struct machine *m, enum reset_cause cause)
+{
+	cpus_pause(&m->cpus);
+	board_reset(&m->board, cause);
+	for (unsigned i = 0; i < m->cpus.n; i++)
+		m->accel.ops->vcpu_reset(&m->cpus.v[i]);
+	cpus_resume(&m->cpus);
+}
+
+static void requests_run(void *opaque)
+{
+	struct machine *m = opaque;
+	int value = 0;
+
+	for (;;) {
+		enum board_request r = board_take_request(&m->board, &value);
+
+		if (r == BOARD_REQ_NONE)
+			return;
+		if (r == BOARD_REQ_EXIT) {
+			if (value == 0 && m->cfg->no_shutdown) {
+				/* QEMU's -no-shutdown: the guest is off, the process stays */
+				if (!m->shut_down)
+					cpus_pause(&m->cpus);
+				m->shut_down = true;
+				continue;
+			}
+			loop_quit(m->loop, value);
+			return;
+		}
+		if (log_enabled(LOG_CPU_RESET))
+			board_log(LOG_CPU_RESET, "system reset (%s)", reset_cause_name((enum reset_cause)value));
+		machine_reset(m, (enum reset_cause)value);
+	}
+}
+
+static void board_notify(void *opaque)
+{
+	struct machine *m = opaque;
+
+	loop_bh_schedule(m->req_bh);
+}
+
+static uint64_t timers_now(void *opaque)
+{
+	return clock_ns();
+}
+
+static uint64_t timers_next(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t next;
+
+	board_lock(&m->board);
+	next = timer_list_next(&m->board.timers);
+	board_unlock(&m->board);
+	return next == TIMER_NEVER ? UINT64_MAX : next;
+}
+
+static void timers_run(void *opaque, uint64_t now)
+{
+	struct machine *m = opaque;
+
+	board_lock(&m->board);
+	timer_list_run(&m->board.timers, now);
+	board_unlock(&m->board);
+}
+
+static void timers_notify(void *opaque)
+{
+	struct machine *m = opaque;
+
+	loop_timers_changed(m->loop);
+}
+
+static void on_signal(void *opaque, int signo)
+{
+	struct machine *m = opaque;
+
+	fprintf(stderr, "bringup: terminating on signal %d\n", signo);
+	loop_quit(m->loop, 0);	/* as QEMU: a host-requested shutdown is a clean one */
+}
+
+/* ---- -device help ------------------------------------------------------------------ */
+
+static char *device_help(const char *opts)
+{
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	const char *sep = strchr(opts, ',');
+	size_t tlen = sep ? (size_t)(sep - opts) : strlen(opts);
+
+	if (!out)
+		return NULL;
+	out[0] = 0;
+#define APPEND(...) do { \
+		int n_ = snprintf(out + len, cap - len, __VA_ARGS__); \
+		if (n_ > 0 && (size_t)n_ >= cap - len) { \
+			char *o_ = realloc(out, cap * 2 + (size_t)n_); \
+			if (!o_) { free(out); return NULL; } \
+			out = o_; cap = cap * 2 + (size_t)n_; \
+			n_ = snprintf(out + len, cap - len, __VA_ARGS__); \
+		} \
+		if (n_ > 0) len += (size_t)n_; \
+	} while (0)
+	if (!strcmp(opts, "help") || !strcmp(opts, "?")) {
+		APPEND("Devices:\n");
+		for (const struct device_type *t = device_type_next(NULL); t; t = device_type_next(t))
+			APPEND("name \"%s\"%s%s\n", t->name, t->desc ? ", desc \"" : "",
+			       t->desc ? t->desc : "");
+		return out;
+	}
+	/* TYPE,help */
+	char type[64];
+	snprintf(type, sizeof(type), "%.*s", (int)(tlen < 63 ? tlen : 63), opts);
+	const struct device_type *t = device_type_find(type);
+	if (!t) {
+		free(out);
+		return NULL;
+	}
+	APPEND("%s options:\n", t->name);
+	for (const struct device_prop *p = t->props; p && p->name; p++)
+		APPEND("  %s=<%s>%s%s\n", p->name,
+		       p->kind == PROP_U32 ? "uint32" : p->kind == PROP_U64 ? "uint64" :
+		       p->kind == PROP_BOOL ? "bool" : "str", p->desc ? "  - " : "",
+		       p->desc ? p->desc : "");
+	return out;
+#undef APPEND
+}
+
+static bool is_help(const char *opts)
+{
+	const char *tail = strrchr(opts, ',');
+	return !strcmp(opts, "help") || !strcmp(opts, "?") || (tail && !strcmp(tail, ",help"));
+}
+
+/* ---- serial backends ---------------------------------------------------------------- */
+
+static void serial_flush_locked(struct serial_port *p)
+{
+	size_t off = 0;
+
+	while (off < p->len) {
+		ssize_t n = write(p->out_fd, p->buf + off, p->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* a closed stdout drops output, it never stops the guest */
+		off += (size_t)n;
+	}
+	p->len = 0;
+}
+
+static void serial_flush_bh(void *opaque)
+{
+	struct serial_port *p = opaque;
+
+	board_lock(&p->m->board);
+	serial_flush_locked(p);
+	board_unlock(&p->m->board);
+}
+
+/* vCPU thread, board lock held */
+static void serial_tx(void *opaque, uint8_t byte)
+{
+	struct serial_port *p = opaque;
+
+	if (p->out_fd < 0)
+		return;
+	p->buf[p->len++] = (char)byte;
+	if (p->len == sizeof(p->buf))
+		serial_flush_locked(p);
+	else
+		loop_bh_schedule(p->flush_bh);
+}
+
+static void stdin_ready(void *opaque, int fd, uint32_t events);
+
+/*
+ * Hand buffered input to COM1. What does not fit waits for a retry 1 ms later,
+ * with stdin unwatched meanwhile (epoll is level-triggered).
+ */
+static void stdin_feed(struct machine *m)
+{
+	struct uart *u = m->serial[0].uart;
+	bool pending;
+
+	board_lock(&m->board);
+	while (m->stdin_off < m->stdin_len && uart_can_receive(u)) {
+		size_t n = uart_receive(u, m->stdin_buf + m->stdin_off, m->stdin_len - m->stdin_off);
+		if (!n)
+			break;
+		m->stdin_off += n;
+	}
+	pending = m->stdin_off < m->stdin_len;
+	if (pending)
+		timer_mod(&m->stdin_retry, clock_ns() + 1000000);
+	board_unlock(&m->board);
+	if (pending && m->stdin_watched) {
+		loop_del_fd(m->loop, 0);
+		m->stdin_watched = false;
+	} else if (!pending && !m->stdin_watched && !m->stdin_eof) {
+		m->stdin_off = m->stdin_len = 0;
+		m->stdin_watched = loop_add_fd(m->loop, 0, EPOLLIN, stdin_ready, m) == 0;
+	}
+}
+
+static void stdin_retry_cb(void *opaque)
+{
+	stdin_feed(opaque);
+}
+
+static void stdin_ready(void *opaque, int fd, uint32_t events)
+{
+	struct machine *m = opaque;
+	uint8_t tmp[sizeof(m->stdin_buf) / 2];	/* room for an escape byte per input byte */
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0) {
+		/* EOF or error: stop watching; the guest just gets no more input */
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			loop_del_fd(m->loop, fd);
+			m->stdin_watched = false;
+			m->stdin_eof = true;
+		}
+		return;
+	}
+	m->stdin_len = m->stdin_off = 0;
+	for (ssize_t i = 0; i < n; i++) {
+		uint8_t c = tmp[i];
+
+		if (m->stdin_escape) {
+			m->stdin_escape = false;
+			if (c == 'x' || c == 'X') {
+				fprintf(stderr, "bringup: terminated by Ctrl-A x\r\n");
+				loop_quit(m->loop, 0);
+				return;
+			}
+			if (c != STDIN_ESCAPE)
+				m->stdin_buf[m->stdin_len++] = STDIN_ESCAPE;
+		} else if (c == STDIN_ESCAPE && isatty(fd)) {
+			m->stdin_escape = true;
+			continue;
+		}
+		m->stdin_buf[m->stdin_len++] = c;
+	}
+	stdin_feed(m);
+}
+
+static int serial_setup(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	for (unsigned i = 0; i < cfg->nserials; i++) {
+		const struct serial_cfg *sc = &cfg->serial[i];
+		struct serial_port *p = &m->serial[i];
+
+		p->m = m;
+		p->out_fd = -1;
+		m->nserial = i + 1;
+		if (sc->kind == SERIAL_NONE)
+			continue;
+		p->uart = board_uart(&m->board, i);
+		if (!p->uart) {
+			if (cfg->serial_given)
+				return fail(err, errlen, "-serial: the %s board has no serial port %u",
+					    cfg->machine_name, i + 1);
+			continue;	/* the default backend on a board without COM1 */
+		}
+		p->flush_bh = loop_bh_new(m->loop, serial_flush_bh, p);
+		if (!p->flush_bh)
+			return fail(err, errlen, "out of memory");
+		if (sc->kind == SERIAL_STDIO) {
+			p->out_fd = 1;
+		} else if (sc->kind == SERIAL_FILE) {
+			p->out_fd = open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (p->out_fd < 0)
+				return fail(err, errlen, "-serial: %s: %s", sc->path, strerror(errno));
+			p->close_fd = true;
+		}
+		board_lock(&m->board);
+		p->uart->tx = serial_tx;
+		p->uart->tx_opaque = p;
+		board_unlock(&m->board);
+		if (i == 0 && sc->kind == SERIAL_STDIO) {
+			timer_init(&m->stdin_retry, &m->board.timers, stdin_retry_cb, m);
+			m->stdin_retry_ready = true;
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+			m->stdin_watched = loop_add_fd(m->loop, 0, EPOLLIN, stdin_ready, m) == 0;
+			term_raw_enter(0);
+		}
+	}
+	return 0;
+}
+
+static void serial_teardown(struct machine *m)
+{
+	for (unsigned i = 0; i < m->nserial; i++) {
+		struct serial_port *p = &m->serial[i];
+
+		if (p->uart) {
+			board_lock(&m->board);
+			serial_flush_locked(p);
+			p->uart->tx = NULL;
+			board_unlock(&m->board);
+			p->uart = NULL;
+		}
+		if (p->close_fd)
+			close(p->out_fd);
+		p->close_fd = false;
+		p->out_fd = -1;
+	}
+	m->nserial = 0;
+	if (m->stdin_retry_ready) {
+		board_lock(&m->board);
+		timer_del(&m->stdin_retry);
+		board_unlock(&m->board);
+		m->stdin_retry_ready = false;
+	}
+}
+
+/* ---- create / run / destroy -------------------------------------------------------- */
+
+static int accel_start(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	static const char *const defaults[] = { "kvm", "tcg" };
+	unsigned n = cfg->naccels ? cfg->naccels : 2;
+	char first_err[256] = "";
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = cfg->naccels ? cfg->accel[i] : defaults[i];
+		const struct accel_ops *ops = accel_find(name);
+
+		if (!ops) {
+			if (!first_err[0])
+				snprintf(first_err, sizeof(first_err), "accelerator '%s' is not built yet", name);
+			continue;
+		}
+		memset(&m->accel, 0, sizeof(m->accel));
+		m->accel.ops = ops;
+		m->accel.cfg = (struct accel_config){
+			.ncpus = cfg->smp,
+			.irqchip = cfg->irqchip,
+			.cpu_model = cfg->cpu_model,
+			.cpu_flags = cfg->cpu_flags,
+			.ncpu_flags = cfg->ncpu_flags,
+			.board = &m->board,
+			.host = &m->host,
+		};
+		if (ops->init(&m->accel, err, errlen) == 0) {
+			m->accel_ready = true;
+			if (i && first_err[0])
+				fprintf(stderr, "bringup: %s; using %s\n", first_err, name);
+			return 0;
+		}
+		if (!first_err[0])
+			snprintf(first_err, sizeof(first_err), "%s", err);
+	}
+	return fail(err, errlen, "%s", first_err);
+}
+
+struct machine *machine_create(const struct vm_config *cfg, int *status, char *err, size_t errlen)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	struct board_err berr = { 0 };
+	unsigned apic_ids[BOARD_MAX_CPUS];
+
+	*status = 1;
+	if (!m) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->cfg = cfg;
+	m->fw_cfg_data = calloc(cfg->nfw_cfg + 1, sizeof(*m->fw_cfg_data));
+	if (!m->fw_cfg_data)
+		goto fail_nomem;
+
+	log_mask = cfg->log_mask;
+	if (cfg->log_file) {
+		m->log = fopen(cfg->log_file, "w");
+		if (!m->log) {
+			fail(err, errlen, "-D: %s: %s", cfg->log_file, strerror(errno));
+			goto fail;
+		}
+		setvbuf(m->log, NULL, _IOLBF, 0);
+		log_set_file(m->log);
+	}
+	if (cfg->gdb) {
+		fail(err, errlen, "-gdb: the gdb stub is not built yet");
+		goto fail;
+	}
+	/* an explicit accelerator that is not in this binary: say so before any work */
+	if (cfg->naccels) {
+		unsigned built = 0;
+		for (unsigned i = 0; i < cfg->naccels; i++)
+			built += accel_find(cfg->accel[i]) != NULL;
+		if (!built) {
+			fail(err, errlen, "accelerator '%s' is not built yet", cfg->accel[0]);
+			goto fail;
+		}
+	}
+
+	for (unsigned i = 0; i < cfg->devices.n; i++) {
+		char *help;
+
+		if (!is_help(cfg->devices.v[i]))
+			continue;
+		help = device_help(cfg->devices.v[i]);
+		if (!help) {
+			fail(err, errlen, "-device: unknown type in '%s'", cfg->devices.v[i]);
+			goto fail;
+		}
+		fputs(help, stdout);
+		free(help);
+		*status = 0;
+		goto fail;
+	}
+
+	/* board description, edited by the command line */
+	if (build_fdt(m, err, errlen))
+		goto fail;
+	if (cfg->dumpdtb) {
+		if (write_file(cfg->dumpdtb, m->fdt, fdt_totalsize(m->fdt), err, errlen, "-machine dumpdtb"))
+			goto fail;
+		*status = 0;
+		goto fail;
+	}
+	if (board_init(&m->board) < 0) {
+		fail(err, errlen, "board: initialisation failed");
+		goto fail;
+	}
+	m->board_ready = true;
+	m->board.no_reboot = cfg->no_reboot;
+	if (board_build(&m->board, m->fdt, &berr) < 0) {
+		fail(err, errlen, "-machine %s: %s", cfg->machine_name, berr.msg);
+		goto fail;
+	}
+	if (build_acpi(m, err, errlen))
+		goto fail;
+	if (cfg->dumpacpi) {
+		int r;
+		if (!m->have_acpi) {
+			fail(err, errlen, "-machine dumpacpi: the %s board has no ACPI tables",
+			     cfg->machine_name);
+			goto fail;
+		}
+		mkdir(cfg->dumpacpi, 0755);
+		r = acpi_dump(&m->acpi, ACPI_DUMP_TABLES_GPA, ACPI_DUMP_RSDP_GPA, cfg->dumpacpi);
+		if (r < 0) {
+			fail(err, errlen, "-machine dumpacpi: %s: %s", cfg->dumpacpi, strerror(-r));
+			goto fail;
+		}
+		*status = 0;
+		goto fail;
+	}
+	if (load_bios(m, err, errlen))
+		goto fail;
+	if (setup_fw_cfg(m, err, errlen))
+		goto fail;
+	if (rom_check(&m->board, &berr) < 0) {
+		fail(err, errlen, "ROMs: %s", berr.msg);
+		goto fail;
+	}
+
+	/* main loop, requests and timers */
+	m->loop = loop_new();
+	if (!m->loop) {
+		fail(err, errlen, "main loop: %s", strerror(errno));
+		goto fail;
+	}
+	m->req_bh = loop_bh_new(m->loop, requests_run, m);
+	if (!m->req_bh)
+		goto fail_nomem;
+	m->board.notify = board_notify;
+	m->board.notify_opaque = m;
+	m->board.timers.notify = timers_notify;
+	m->board.timers.notify_opaque = m;
+	loop_set_timers(m->loop, &(struct loop_timer_source){
+		.now = timers_now, .next = timers_next, .run = timers_run, .opaque = m });
+	loop_set_signal_handler(m->loop, on_signal, m);
+	if (serial_setup(m, err, errlen))
+		goto fail;
+
+	/* accelerator */
+	m->host = (struct accel_host){
+		.opaque = m,
+		.pio = host_pio,
+		.mmio = host_mmio,
+		.read_mem = host_read_mem,
+		.event = host_event,
+	};
+	if (accel_start(m, err, errlen))
+		goto fail;
+	if (wire_interrupts(m, err, errlen))
+		goto fail;
+	if (sync_memory(m, err, errlen))
+		goto fail;
+	m->board.on_memory_map_change = memory_map_changed;
+	m->board.memory_map_opaque = m;
+
+	for (unsigned i = 0; i < cfg->smp; i++)
+		apic_ids[i] = m->board.ncpus == cfg->smp ? m->board.cpu_apic_id[i] : i;
+	if (cpus_init(&m->cpus, &m->accel, cfg->smp, apic_ids, err, errlen))
+		goto fail;
+	m->cpus_ready = true;
+
+	board_reset(&m->board, RESET_POWER_ON);
+	for (unsigned i = 0; i < m->cpus.n; i++) {
+		int r = m->accel.ops->vcpu_reset(&m->cpus.v[i]);
+		if (r < 0) {
+			fail(err, errlen, "%s: resetting vCPU %u: %s", m->accel.ops->name, i, strerror(-r));
+			goto fail;
+		}
+	}
+	return m;
+
+fail_nomem:
+	fail(err, errlen, "out of memory");
+fail:
+	machine_destroy(m);
+	return NULL;
+}
+
+int machine_run(struct machine *m)
+{
+	char err[256];
+	int status;
+
+	if (cpus_start(&m->cpus, err, sizeof(err))) {
+		fprintf(stderr, "bringup: %s\n", err);
+		return 1;
+	}
+	status = loop_run(m->loop);
+	/* stop the vCPUs before anything they use goes away */
+	cpus_destroy(&m->cpus);
+	m->cpus_ready = false;
+	serial_teardown(m);
+	fflush(stdout);
+	term_restore();
+	return status;
+}
+
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	if (m->cpus_ready)
+		cpus_destroy(&m->cpus);
+	if (m->board_ready)
+		serial_teardown(m);
+	if (m->accel_ready)
+		m->accel.ops->destroy(&m->accel);
+	if (m->board_ready)
+		board_destroy(&m->board);
+	if (m->have_acpi)
+		acpi_tables_free(&m->acpi);
+	if (m->loop)
+		loop_free(m->loop);
+	if (m->log) {
+		log_set_file(NULL);
+		fclose(m->log);
+	}
+	if (m->fw_cfg_data)
+		for (unsigned i = 0; i < m->cfg->nfw_cfg; i++)
+			free(m->fw_cfg_data[i]);
+	free(m->fw_cfg_data);
+	free(m->bios);
+	free(m->kernel);
+	free(m->initrd);
+	free(m->fdt);
+	term_restore();
+	free(m);
+}
