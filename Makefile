@@ -153,8 +153,13 @@ $(BUILD_ROOT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard loader/*.c loader/*.h 
 fuzz: deps-ok $(FUZZ_TARGETS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  n=$$(basename $$t); mkdir -p $(BUILD_ROOT)/fuzz/corpus-$$n; \
+	  seeds=; [ -d tests/fuzz/seeds/$$n ] && seeds=tests/fuzz/seeds/$$n; \
 	  echo "fuzz: $$n for $(FUZZ_TIME) s"; \
-	  $$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD_ROOT)/fuzz/corpus-$$n tests/fuzz/seeds/$$n 2>&1 | tail -n 3; \
+	  if ! $$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD_ROOT)/fuzz/corpus-$$n $$seeds \
+	      > $(BUILD_ROOT)/fuzz/$$n.log 2>&1; then \
+	    tail -n 40 $(BUILD_ROOT)/fuzz/$$n.log; echo "fuzz: $$n FAILED (log: $(BUILD_ROOT)/fuzz/$$n.log)"; exit 1; \
+	  fi; \
+	  grep -E '^stat::number_of_executed_units|Done [0-9]+ runs' $(BUILD_ROOT)/fuzz/$$n.log | tail -n 1; \
 	done
 
 # ---- benchmarks ---------------------------------------------------------------
