@@ -22,11 +22,14 @@
 #define PROG		"bringup-inspect"
 #define MAX_IMAGE	(512u << 20)
 
+/* The report is printed only when the whole image checked out: a bad image
+ * gives its one error line and nothing on stdout. */
+static FILE *report;
+
 static int fail(const struct loader_err *err, const char *file)
 {
 	char line[512];
 
-	fflush(stdout);
 	fprintf(stderr, PROG ": %s\n", loader_err_format(err, file, line, sizeof(line)));
 	return 1;
 }
@@ -104,43 +107,43 @@ static void image_close(uint8_t *buf, size_t len, bool mapped)
 static void print_elf_lines(const struct elf_info *elf)
 {
 	if (elf->is64)
-		printf("elf_entry: 0x%016" PRIx64 "\n", elf->entry);
+		fprintf(report, "elf_entry: 0x%016" PRIx64 "\n", elf->entry);
 	else
-		printf("elf_entry: 0x%08" PRIx64 "\n", elf->entry);
-	printf("elf_segments: %u\n", elf->nsegments);
+		fprintf(report, "elf_entry: 0x%08" PRIx64 "\n", elf->entry);
+	fprintf(report, "elf_segments: %u\n", elf->nsegments);
 	if (elf->has_pvh)
-		printf("pvh_entry: 0x%08" PRIx32 "\n", elf->pvh_entry);
+		fprintf(report, "pvh_entry: 0x%08" PRIx32 "\n", elf->pvh_entry);
 	else
-		printf("pvh_entry: none\n");
+		fprintf(report, "pvh_entry: none\n");
 }
 
 static void print_bzimage(const struct bzimage_info *bz)
 {
-	printf("protocol: %u.%02u\n", bz->protocol >> 8, bz->protocol & 0xff);
-	printf("setup_sects: %u\n", bz->setup_sects);
-	printf("setup_size: %zu\n", bz->setup_size);
-	printf("kernel_size: %zu\n", bz->kernel_size);
-	printf("loadflags: 0x%02x\n", bz->loadflags);
-	printf("xloadflags: 0x%02x\n", bz->xloadflags);
-	printf("code32_start: 0x%08" PRIx32 "\n", bz->code32_start);
-	printf("entry16: 0x%04x\n", 0x200);
-	printf("entry32: 0x%08" PRIx32 "\n", bz->code32_start);
+	fprintf(report, "protocol: %u.%02u\n", bz->protocol >> 8, bz->protocol & 0xff);
+	fprintf(report, "setup_sects: %u\n", bz->setup_sects);
+	fprintf(report, "setup_size: %zu\n", bz->setup_size);
+	fprintf(report, "kernel_size: %zu\n", bz->kernel_size);
+	fprintf(report, "loadflags: 0x%02x\n", bz->loadflags);
+	fprintf(report, "xloadflags: 0x%02x\n", bz->xloadflags);
+	fprintf(report, "code32_start: 0x%08" PRIx32 "\n", bz->code32_start);
+	fprintf(report, "entry16: 0x%04x\n", 0x200);
+	fprintf(report, "entry32: 0x%08" PRIx32 "\n", bz->code32_start);
 	if (bz->has_entry64)
-		printf("entry64: 0x%08" PRIx64 "\n", (uint64_t)bz->code32_start + 0x200);
+		fprintf(report, "entry64: 0x%08" PRIx64 "\n", (uint64_t)bz->code32_start + 0x200);
 	else
-		printf("entry64: none\n");
-	printf("relocatable: %s\n", bz->relocatable ? "yes" : "no");
-	printf("kernel_alignment: 0x%08" PRIx32 "\n", bz->kernel_alignment);
-	printf("min_alignment: %u\n", bz->min_alignment);
-	printf("pref_address: 0x%016" PRIx64 "\n", bz->pref_address);
-	printf("init_size: 0x%08" PRIx32 "\n", bz->init_size);
-	printf("cmdline_size: %" PRIu32 "\n", bz->cmdline_size);
-	printf("initrd_addr_max: 0x%08" PRIx32 "\n", bz->initrd_addr_max);
-	printf("above_4g: %s\n", bz->xloadflags & BZ_XLF_CAN_BE_LOADED_ABOVE_4G ? "yes" : "no");
-	printf("payload_offset: 0x%08" PRIx32 "\n", bz->payload_offset);
-	printf("payload_length: %" PRIu32 "\n", bz->payload_length);
-	printf("payload_compression: %s\n", compression_name(bz->payload_compression));
-	printf("version: %s\n", bz->version);
+		fprintf(report, "entry64: none\n");
+	fprintf(report, "relocatable: %s\n", bz->relocatable ? "yes" : "no");
+	fprintf(report, "kernel_alignment: 0x%08" PRIx32 "\n", bz->kernel_alignment);
+	fprintf(report, "min_alignment: %u\n", bz->min_alignment);
+	fprintf(report, "pref_address: 0x%016" PRIx64 "\n", bz->pref_address);
+	fprintf(report, "init_size: 0x%08" PRIx32 "\n", bz->init_size);
+	fprintf(report, "cmdline_size: %" PRIu32 "\n", bz->cmdline_size);
+	fprintf(report, "initrd_addr_max: 0x%08" PRIx32 "\n", bz->initrd_addr_max);
+	fprintf(report, "above_4g: %s\n", bz->xloadflags & BZ_XLF_CAN_BE_LOADED_ABOVE_4G ? "yes" : "no");
+	fprintf(report, "payload_offset: 0x%08" PRIx32 "\n", bz->payload_offset);
+	fprintf(report, "payload_length: %" PRIu32 "\n", bz->payload_length);
+	fprintf(report, "payload_compression: %s\n", compression_name(bz->payload_compression));
+	fprintf(report, "version: %s\n", bz->version);
 }
 
 static int inspect_bzimage(const char *file, const uint8_t *buf, size_t len,
@@ -179,8 +182,8 @@ static int inspect_bzimage(const char *file, const uint8_t *buf, size_t len,
 		return fail(&err, file);
 	}
 	free(out);
-	printf("elf: %s\n", elf.is64 ? "ELF64" : "ELF32");
-	printf("elf_size: %zu\n", out_len);
+	fprintf(report, "elf: %s\n", elf.is64 ? "ELF64" : "ELF32");
+	fprintf(report, "elf_size: %zu\n", out_len);
 	print_elf_lines(&elf);
 	return 0;
 }
@@ -194,11 +197,11 @@ static int inspect_multiboot(const char *file, const uint8_t *buf, size_t len)
 	if (multiboot_parse(buf, len, &mb, &err))
 		return fail(&err, file);
 	load = mb.aout_kludge ? mb.load_addr : mb.nsegments ? (uint32_t)mb.seg[0].paddr : 0;
-	printf("multiboot_offset: 0x%zx\n", mb.header_offset);
-	printf("multiboot_flags: 0x%08" PRIx32 "\n", mb.flags);
-	printf("aout_kludge: %s\n", mb.aout_kludge ? "yes" : "no");
-	printf("load_addr: 0x%08" PRIx32 "\n", load);
-	printf("entry: 0x%08" PRIx32 "\n", mb.entry);
+	fprintf(report, "multiboot_offset: 0x%zx\n", mb.header_offset);
+	fprintf(report, "multiboot_flags: 0x%08" PRIx32 "\n", mb.flags);
+	fprintf(report, "aout_kludge: %s\n", mb.aout_kludge ? "yes" : "no");
+	fprintf(report, "load_addr: 0x%08" PRIx32 "\n", load);
+	fprintf(report, "entry: 0x%08" PRIx32 "\n", mb.entry);
 	return 0;
 }
 
@@ -231,6 +234,13 @@ int main(int argc, char **argv)
 	}
 	if (!file)
 		return usage("no FILE given");
+	char *report_buf = NULL;
+	size_t report_len = 0;
+	report = open_memstream(&report_buf, &report_len);
+	if (!report) {
+		fprintf(stderr, PROG ": %s: out of memory\n", file);
+		return 1;
+	}
 
 	if (image_open(file, &buf, &len, &mapped, &err))
 		return fail(&err, file);
@@ -247,7 +257,7 @@ int main(int argc, char **argv)
 		image_close(buf, len, mapped);
 		return fail(&err, file);
 	}
-	printf("format: %s\n", image_format_name(fmt));
+	fprintf(report, "format: %s\n", image_format_name(fmt));
 	switch (fmt) {
 	case IMAGE_BZIMAGE:
 		ret = inspect_bzimage(file, buf, len, payload_to, elf_to);
@@ -262,6 +272,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	image_close(buf, len, mapped);
+	fclose(report);
+	if (!ret)
+		fwrite(report_buf, 1, report_len, stdout);
+	free(report_buf);
 	if (!ret && (fflush(stdout) || ferror(stdout))) {
 		fprintf(stderr, PROG ": %s: cannot write the report\n", file);
 		ret = 1;

@@ -50,6 +50,7 @@ static void expect_error(const uint8_t *img, size_t len, const char *field, cons
 	run3(path, NULL, NULL, NULL, NULL, &r);
 	ck_assert_msg(r.status == 1, "%s: status %d, stderr %s", field, r.status, r.err);
 	ck_assert_int_eq(harness_count_lines(r.err), 1);
+	ck_assert_msg(r.out[0] == 0, "%s: a rejected image printed a report: %s", field, r.out);
 	snprintf(prefix, sizeof(prefix), "bringup-inspect: %s: %s: ", path, field);
 	ck_assert_msg(!strncmp(r.err, prefix, strlen(prefix)), "want '%s...', got '%s'", prefix,
 		      r.err);
