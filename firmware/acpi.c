@@ -1,0 +1,82 @@
+/*
+ * ACPI: QEMU builds the tables; the firmware places them by running
+ * etc/table-loader (logic/tableloader.c) with fw_cfg-backed callbacks.
+ * The RSDP's address is kept for boot_params.acpi_rsdp_addr.
+ */
+#include "firmware/fw.h"
+
+#define TL_SCRIPT_MAX		0x2000
+
+u32 fw_rsdp;
+
+static int cb_file_size(void *ctx, const char *name, u32 *size)
+{
+	return fw_cfg_find(name, NULL, size);
+}
+
+static int cb_alloc(void *ctx, u32 size, u32 align, u8 zone, u8 **ptr, u64 *addr)
+{
+	void *p = zone == TL_ZONE_FSEG ? mem_alloc_fseg(size, align) : mem_alloc_high(size, align);
+
+	if (!p)
+		return -1;
+	*ptr = p;
+	*addr = (uintptr_t)p;
+	return 0;
+}
+
+static int cb_load(void *ctx, const char *name, u8 *ptr, u32 size)
+{
+	u32 got;
+
+	if (fw_cfg_read_file(name, ptr, size, &got) < 0 || got != size)
+		return -1;
+	return 0;
+}
+
+static int cb_write_pointer(void *ctx, const char *name, u32 offset, u64 value, u8 size)
+{
+	u16 sel;
+	u8 le[8];
+
+	if (fw_cfg_find(name, &sel, NULL) < 0)
+		return -1;
+	put_le64(le, value);
+	return fw_cfg_write_entry(sel, offset, le, size);
+}
+
+static void cb_error(void *ctx, u32 index, u32 cmd, enum tl_err err)
+{
+	log_error("acpi: table-loader command %u (type %u): %s\n", index, cmd, tl_strerror(err));
+}
+
+static const struct tl_ops ops = {
+	.file_size = cb_file_size,
+	.alloc = cb_alloc,
+	.load = cb_load,
+	.write_pointer = cb_write_pointer,
+	.error = cb_error,
+};
+
+void acpi_setup(void)
+{
+	static u8 script[TL_SCRIPT_MAX];
+	static struct tl_state st;
+	const struct tl_blob *rsdp;
+	u32 len;
+
+	if (fw_cfg_find("etc/table-loader", NULL, &len) < 0) {
+		log_printf("acpi: no etc/table-loader\n");
+		return;
+	}
+	if (len > sizeof(script))
+		log_error("acpi: table-loader is %u bytes, only %u run\n", len, (u32)sizeof(script));
+	fw_cfg_read_file("etc/table-loader", script, sizeof(script), &len);
+	tl_init(&st, &ops, NULL);
+	tl_run(&st, script, len);
+	rsdp = tl_find(&st, "etc/acpi/rsdp");
+	if (rsdp)
+		fw_rsdp = (u32)rsdp->addr;
+	log_printf("acpi: %u files, RSDP at %x\n", st.nr, fw_rsdp);
+	post(POST_ACPI);
+}

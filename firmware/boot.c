@@ -1,0 +1,132 @@
+/*
+ * Booting the -kernel QEMU hands over in fw_cfg. QEMU has already chosen the
+ * addresses (KERNEL_ADDR, SETUP_ADDR, INITRD_ADDR, CMDLINE_ADDR) and patched
+ * the setup header copy to match, including setup_data links that point into
+ * the kernel blob; so everything goes exactly where QEMU said, after a check
+ * that it lands in RAM.
+ */
+#include "firmware/fw.h"
+
+struct kernel {
+	u32 kernel_addr, kernel_size;
+	u32 setup_addr, setup_size;
+	u32 initrd_addr, initrd_size;
+	u32 cmdline_addr, cmdline_size;
+};
+
+static void __attribute__((noreturn)) bad_kernel(const char *what)
+{
+	log_error("bringup firmware: bad kernel: %s; halting\n", what);
+	fw_halt(POST_ERR_BAD_KERNEL);
+}
+
+/* [addr, addr+size) must be RAM the firmware does not own. */
+static bool in_ram(u32 addr, u32 size)
+{
+	u64 end = (u64)addr + size;
+
+	if (!size)
+		return true;
+	if (addr < 0x500)
+		return false;
+	if (addr < FW_EBDA_BASE)
+		return end <= FW_EBDA_BASE;
+	return addr >= 0x100000 && end <= mem_low_ram_top();
+}
+
+static void read_keys(struct kernel *k)
+{
+	k->kernel_addr = fw_cfg_read32(FW_CFG_KERNEL_ADDR);
+	k->kernel_size = fw_cfg_read32(FW_CFG_KERNEL_SIZE);
+	k->setup_addr = fw_cfg_read32(FW_CFG_SETUP_ADDR);
+	k->setup_size = fw_cfg_read32(FW_CFG_SETUP_SIZE);
+	k->initrd_addr = fw_cfg_read32(FW_CFG_INITRD_ADDR);
+	k->initrd_size = fw_cfg_read32(FW_CFG_INITRD_SIZE);
+	k->cmdline_addr = fw_cfg_read32(FW_CFG_CMDLINE_ADDR);
+	k->cmdline_size = fw_cfg_read32(FW_CFG_CMDLINE_SIZE);
+}
+
+u32 boot_reserved_top(void)
+{
+	struct kernel k;
+	u32 top = 0;
+
+	read_keys(&k);
+	if (k.initrd_size && k.initrd_addr + k.initrd_size > top)
+		top = k.initrd_addr + k.initrd_size;
+	if (k.kernel_size && k.kernel_addr + k.kernel_size > top)
+		top = k.kernel_addr + k.kernel_size;
+	return top;
+}
+
+static void __attribute__((noreturn)) enter32(u32 entry, u32 zero_page)
+{
+	post(POST_BOOT32);
+	__asm__ volatile("cli\n\t"
+			 "xorl %%ebp, %%ebp\n\t"
+			 "xorl %%edi, %%edi\n\t"
+			 "xorl %%ebx, %%ebx\n\t"
+			 "jmp *%%eax"
+			 :: "a"(entry), "S"(zero_page) : "memory");
+	__builtin_unreachable();
+}
+
+void boot_kernel(void)
+{
+	struct kernel k;
+	struct bp_info bi;
+	u8 *setup, *zp = (u8 *)FW_ZERO_PAGE;
+	enum bp_err err;
+	u16 proto;
+
+	read_keys(&k);
+	if (!k.kernel_size) {
+		log_error("bringup firmware: no kernel given (QEMU: -kernel FILE); halting\n");
+		fw_halt(POST_ERR_NO_KERNEL);
+	}
+	post(POST_KERNEL_LOAD);
+	if (k.setup_size < 0x300 || k.setup_size > 0x10000 || !in_ram(k.setup_addr, k.setup_size))
+		bad_kernel("setup size or address unusable");
+	if (!in_ram(k.initrd_addr, k.initrd_size))
+		bad_kernel("initrd does not fit in RAM");
+	if (k.cmdline_size > 0x10000 || !in_ram(k.cmdline_addr, k.cmdline_size))
+		bad_kernel("command line address unusable");
+
+	setup = (u8 *)(uintptr_t)k.setup_addr;
+	fw_cfg_read_entry(FW_CFG_SETUP_DATA, setup, k.setup_size);
+	proto = bp_protocol(setup, k.setup_size);
+	if (!proto)
+		bad_kernel("no \"HdrS\" setup header at 0x202 (not a bzImage)");
+	if (k.kernel_addr < 0x100000 || !in_ram(k.kernel_addr, k.kernel_size))
+		bad_kernel("protected-mode kernel does not fit in RAM at its load address");
+	fw_cfg_read_entry(FW_CFG_KERNEL_DATA, (void *)(uintptr_t)k.kernel_addr, k.kernel_size);
+	if (k.initrd_size)
+		fw_cfg_read_entry(FW_CFG_INITRD_DATA, (void *)(uintptr_t)k.initrd_addr,
+				  k.initrd_size);
+	if (k.cmdline_size) {
+		fw_cfg_read_entry(FW_CFG_CMDLINE_DATA, (void *)(uintptr_t)k.cmdline_addr,
+				  k.cmdline_size);
+		((char *)(uintptr_t)k.cmdline_addr)[k.cmdline_size - 1] = 0;
+	}
+	log_printf("boot: protocol %x, kernel %x+%x, initrd %x+%x\n", proto, k.kernel_addr,
+		   k.kernel_size, k.initrd_addr, k.initrd_size);
+
+	memset(&bi, 0, sizeof(bi));
+	bi.cmdline_addr = k.cmdline_size ? k.cmdline_addr : 0;
+	bi.cmdline_len = k.cmdline_size ? (u32)strlen((char *)(uintptr_t)k.cmdline_addr) : 0;
+	bi.initrd_addr = k.initrd_addr;
+	bi.initrd_size = k.initrd_size;
+	bi.rsdp = fw_rsdp;
+	bi.e820 = &fw_e820;
+
+	bios_publish_e820();
+	if (fw_cfg_opt_u32("opt/bringup/boot16", 0) || proto < 0x0202)
+		boot16_enter(k.setup_addr, &bi);
+
+	err = bp_fill(zp, setup, k.setup_size, &bi);
+	if (err)
+		bad_kernel(bp_strerror(err));
+	post(POST_KERNEL_READY);
+	log_printf("boot: 32-bit entry at %x\n", get_le32(zp + BP_CODE32_START));
+	enter32(get_le32(zp + BP_CODE32_START), FW_ZERO_PAGE);
+}

@@ -1,0 +1,101 @@
+/*
+ * boot_params for Linux's 32-bit boot protocol: the loader copies the setup
+ * header out of the kernel's setup sectors into a zeroed page and fills in
+ * what the real-mode setup code would have found out (memory map, command
+ * line, initrd, RSDP).
+ */
+#include "firmware/logic/fwlogic.h"
+
+#define BP_BOOT_FLAG_MAGIC	0xaa55
+#define BP_HDRS_MAGIC		0x53726448	/* "HdrS" */
+#define BP_OLD_CMDLINE_MAX	255
+#define BP_E820_ENTRY_SIZE	20
+
+u16 bp_protocol(const u8 *setup, u32 len)
+{
+	if (len < BP_VERSION + 2 || get_le32(setup + BP_HEADER) != BP_HDRS_MAGIC)
+		return 0;
+	return get_le16(setup + BP_VERSION);
+}
+
+enum bp_err bp_fill(u8 *zp, const u8 *setup, u32 len, const struct bp_info *in)
+{
+	u32 end, max_cmd, initrd_max;
+	u16 ver;
+
+	if (len < BP_HEADER + 6)
+		return BP_ERR_SHORT;
+	if (get_le16(setup + BP_BOOT_FLAG) != BP_BOOT_FLAG_MAGIC)
+		return BP_ERR_BOOT_FLAG;
+	if (get_le32(setup + BP_HEADER) != BP_HDRS_MAGIC)
+		return BP_ERR_MAGIC;
+	ver = get_le16(setup + BP_VERSION);
+	if (ver < 0x0202)
+		return BP_ERR_PROTOCOL;
+	/* the header ends where the jump at 0x200 lands */
+	end = BP_HEADER + setup[BP_JUMP + 1];
+	if (end > BP_HDR_LIMIT)
+		end = BP_HDR_LIMIT;
+	if (end < BP_INITRD_ADDR_MAX + 4 || end > len)
+		return BP_ERR_SHORT;
+	if (!(setup[BP_LOADFLAGS] & BP_LOADED_HIGH))
+		return BP_ERR_NOT_HIGH;
+	max_cmd = ver >= 0x0206 && end >= BP_CMDLINE_SIZE + 4 ?
+		  get_le32(setup + BP_CMDLINE_SIZE) : BP_OLD_CMDLINE_MAX;
+	if (in->cmdline_len > max_cmd)
+		return BP_ERR_CMDLINE;
+	initrd_max = get_le32(setup + BP_INITRD_ADDR_MAX);
+	if (in->initrd_size &&
+	    ((u64)in->initrd_addr + in->initrd_size - 1 > initrd_max ||
+	     (u64)in->initrd_addr + in->initrd_size > 0x100000000ULL))
+		return BP_ERR_INITRD;
+	if (in->e820 && in->e820->nr > BP_E820_MAX)
+		return BP_ERR_E820;
+
+	memset(zp, 0, BP_SIZE);
+	memcpy(zp + BP_HDR_START, setup + BP_HDR_START, end - BP_HDR_START);
+	zp[BP_TYPE_OF_LOADER] = BP_LOADER_UNKNOWN;
+	zp[BP_LOADFLAGS] &= (u8)~BP_CAN_USE_HEAP;
+	put_le32(zp + BP_CMD_LINE_PTR, in->cmdline_addr);
+	put_le32(zp + BP_RAMDISK_IMAGE, in->initrd_size ? in->initrd_addr : 0);
+	put_le32(zp + BP_RAMDISK_SIZE, in->initrd_size);
+	if (ver >= 0x020e)
+		put_le64(zp + BP_ACPI_RSDP_ADDR, in->rsdp);
+
+	if (in->e820) {
+		u64 ext = 0;
+
+		for (u32 i = 0; i < in->e820->nr; i++) {
+			const struct e820_entry *e = &in->e820->e[i];
+			u8 *p = zp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
+
+			put_le64(p, e->addr);
+			put_le64(p + 8, e->size);
+			put_le32(p + 16, e->type);
+			/* alt_mem_k: RAM contiguous from 1 MiB, in KiB */
+			if (e->type == E820_RAM && e->addr <= 0x100000 &&
+			    e->addr + e->size > 0x100000)
+				ext = (e->addr + e->size - 0x100000) >> 10;
+		}
+		zp[BP_E820_ENTRIES] = (u8)in->e820->nr;
+		put_le32(zp + BP_ALT_MEM_K, ext > 0xffffffffULL ? 0xffffffffU : (u32)ext);
+	}
+	return BP_OK;
+}
+
+const char *bp_strerror(enum bp_err err)
+{
+	static const char *const msg[] = {
+		[BP_OK] = "ok",
+		[BP_ERR_SHORT] = "setup header truncated",
+		[BP_ERR_BOOT_FLAG] = "no boot flag 0xAA55 at 0x1FE",
+		[BP_ERR_MAGIC] = "no \"HdrS\" magic at 0x202 (not a bzImage)",
+		[BP_ERR_PROTOCOL] = "boot protocol older than 2.02",
+		[BP_ERR_NOT_HIGH] = "not loaded high (zImage): LOADED_HIGH clear",
+		[BP_ERR_CMDLINE] = "command line longer than cmdline_size",
+		[BP_ERR_INITRD] = "initrd above initrd_addr_max",
+		[BP_ERR_E820] = "too many e820 entries",
+	};
+
+	return (unsigned)err < ARRAY_SIZE(msg) && msg[err] ? msg[err] : "?";
+}

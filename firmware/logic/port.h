@@ -1,0 +1,72 @@
+/*
+ * The one place firmware/logic/ meets its environment. The logic files build
+ * twice: freestanding into the firmware image and hosted into libfwlogic.a for
+ * the Check tests. <stdint.h>, <stddef.h>, <stdbool.h> are compiler headers in
+ * both; only the string functions differ (the firmware brings its own).
+ */
+#ifndef FW_LOGIC_PORT_H
+#define FW_LOGIC_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if __STDC_HOSTED__
+#include <string.h>
+#else
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+#endif
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+
+static inline u16 get_le16(const void *p)
+{
+	const u8 *b = p;
+
+	return (u16)(b[0] | b[1] << 8);
+}
+
+static inline u32 get_le32(const void *p)
+{
+	const u8 *b = p;
+
+	return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
+}
+
+static inline u64 get_le64(const void *p)
+{
+	return get_le32(p) | (u64)get_le32((const u8 *)p + 4) << 32;
+}
+
+static inline void put_le16(void *p, u16 v)
+{
+	u8 *b = p;
+
+	b[0] = (u8)v;
+	b[1] = (u8)(v >> 8);
+}
+
+static inline void put_le32(void *p, u32 v)
+{
+	put_le16(p, (u16)v);
+	put_le16((u8 *)p + 2, (u16)(v >> 16));
+}
+
+static inline void put_le64(void *p, u64 v)
+{
+	put_le32(p, (u32)v);
+	put_le32((u8 *)p + 4, (u32)(v >> 32));
+}
+
+#endif

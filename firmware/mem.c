@@ -1,0 +1,114 @@
+/*
+ * Memory: the e820 map from fw_cfg's etc/e820 (else the RAM size key, else
+ * CMOS), the firmware's own reserved areas, and two allocators: "high" grows
+ * down from the top of RAM below 4 GiB (ACPI, SMBIOS), "fseg" is a pool inside
+ * the image at 0xF0000-0xFFFFF where legacy scans look (RSDP, MP, SMBIOS 2.1).
+ */
+#include "firmware/fw.h"
+
+#define E820_FILE_ENTRY		20
+#define CMOS_INDEX		0x70
+#define CMOS_DATA		0x71
+#define CMOS_EXT_MEM_16M_LO	0x34	/* 64 KiB units above 16 MiB */
+#define CMOS_EXT_MEM_16M_HI	0x35
+#define CMOS_HIGH_MEM_LO	0x5b	/* 64 KiB units above 4 GiB */
+#define CMOS_HIGH_MEM_MID	0x5c
+#define CMOS_HIGH_MEM_HI	0x5d
+#define FSEG_POOL_SIZE		0x1000
+#define BIOS_HIGH_SIZE		0x10000
+
+struct e820_map fw_e820;
+static u32 high_top, high_cur, high_floor;
+static u8 fseg_pool[FSEG_POOL_SIZE] __attribute__((section(".fseg"), aligned(16)));
+static u32 fseg_used;
+
+static u8 cmos_read(u8 reg)
+{
+	outb(CMOS_INDEX, reg);
+	return inb(CMOS_DATA);
+}
+
+static void mem_from_sizes(void)
+{
+	u64 low, high = 0, ram = 0;
+
+	fw_cfg_read_entry(FW_CFG_RAM_SIZE, &ram, 8);
+	low = ((u64)cmos_read(CMOS_EXT_MEM_16M_LO) | (u64)cmos_read(CMOS_EXT_MEM_16M_HI) << 8) << 16;
+	low += 16 << 20;
+	high = ((u64)cmos_read(CMOS_HIGH_MEM_LO) | (u64)cmos_read(CMOS_HIGH_MEM_MID) << 8 |
+		(u64)cmos_read(CMOS_HIGH_MEM_HI) << 16) << 16;
+	if (ram && ram < low)
+		low = ram;
+	e820_add(&fw_e820, 0, low, E820_RAM);
+	e820_add(&fw_e820, 0x100000000ULL, high, E820_RAM);
+}
+
+void mem_init(void)
+{
+	static u8 buf[E820_FILE_ENTRY * 32];
+	u32 n = 0;
+
+	if (fw_cfg_read_file("etc/e820", buf, sizeof(buf), &n) == 0 && n >= E820_FILE_ENTRY) {
+		for (u32 i = 0; i + E820_FILE_ENTRY <= n; i += E820_FILE_ENTRY)
+			e820_add(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8),
+				 get_le32(buf + i + 16));
+	} else {
+		mem_from_sizes();
+	}
+	/* EBDA, VGA/option ROM hole, this firmware (E and F segments) and its ROM alias */
+	e820_add(&fw_e820, FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED);
+	e820_add(&fw_e820, FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE);
+	e820_add(&fw_e820, FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED);
+	e820_add(&fw_e820, 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED);
+	e820_normalize(&fw_e820);
+	high_top = high_cur = (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
+	high_floor = 0x100000;
+}
+
+u32 mem_low_ram_top(void)
+{
+	return high_top;
+}
+
+void mem_set_high_floor(u32 floor)
+{
+	if (floor > high_floor)
+		high_floor = floor;
+}
+
+void *mem_alloc_high(u32 size, u32 align)
+{
+	u32 at;
+
+	if (align < 16)
+		align = 16;
+	if (size > high_cur)
+		return NULL;
+	at = (high_cur - size) & ~(align - 1);
+	if (at < high_floor)
+		return NULL;
+	high_cur = at;
+	memset((void *)(uintptr_t)at, 0, size);
+	return (void *)(uintptr_t)at;
+}
+
+void *mem_alloc_fseg(u32 size, u32 align)
+{
+	u32 at;
+
+	if (align < 16)
+		align = 16;
+	at = ALIGN_UP(fseg_used, align);
+	if (at > FSEG_POOL_SIZE || size > FSEG_POOL_SIZE - at)
+		return NULL;
+	fseg_used = at + size;
+	memset(fseg_pool + at, 0, size);
+	return fseg_pool + at;
+}
+
+void mem_finish(void)
+{
+	if (high_cur < high_top)
+		e820_add(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
+	e820_normalize(&fw_e820);
+}
