@@ -141,6 +141,7 @@ unit-%: deps-ok $(BUILD)/tests/unit-%
 unit-loader: $(INSPECT) assets
 unit-boot: assets
 unit-vmm: $(VMM)
+unit-tcg: $(VMM) assets
 
 # ---- fuzzing (libFuzzer; clang) ---------------------------------------------
 FUZZ_TIME ?= 60

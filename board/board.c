@@ -11,6 +11,7 @@
 
 #include "board/board.h"
 #include "board/device.h"
+#include "board/gsi.h"
 #include "board/log.h"
 
 #define BIOS_MAX_SIZE	(16ull << 20)
@@ -33,6 +34,18 @@ const char *reset_cause_name(enum reset_cause cause)
 	if ((unsigned)cause >= RESET_CAUSE_COUNT)
 		return "unknown";
 	return reset_cause_names[cause];
+}
+
+/* KVM maps the BIOS and option-ROM buffers as memory slots: page aligned. */
+#define HOST_PAGE	4096u
+
+static void *page_zalloc(size_t len)
+{
+	void *p = aligned_alloc(HOST_PAGE, (len + HOST_PAGE - 1) & ~(size_t)(HOST_PAGE - 1));
+
+	if (p)
+		memset(p, 0, len);
+	return p;
 }
 
 /* The chipset's PAM registers reset to 0: the ROM shows through again. */
@@ -58,7 +71,7 @@ int board_init(struct board *b)
 	bus_init(&b->mmio, "mmio");
 	timer_list_init(&b->timers);
 	b->devices_tail = &b->devices;
-	b->optrom = calloc(1, BOARD_OPTROM_SIZE);
+	b->optrom = page_zalloc(BOARD_OPTROM_SIZE);
 	if (!b->optrom) {
 		pthread_mutex_destroy(&b->lock);
 		return -ENOMEM;
@@ -77,7 +90,15 @@ void board_destroy(struct board *b)
 {
 	unsigned i;
 
+	if (b->lapics) {
+		/* last in, first out: lapic_destroy() shifts the bus's array */
+		for (i = b->apic.ncpus; i-- > 0;)
+			lapic_destroy(&b->lapics[i]);
+		free(b->lapics);
+		b->lapics = NULL;
+	}
 	device_destroy_all(b);
+	free(b->gsi_src);
 	bus_destroy(&b->pio);
 	bus_destroy(&b->mmio);
 	for (i = 0; i < b->nroms; i++) {
@@ -91,6 +112,60 @@ void board_destroy(struct board *b)
 	gmem_destroy(&b->mem);
 	pthread_mutex_destroy(&b->lock);
 	memset(b, 0, sizeof(*b));
+}
+
+/* Every system reset asserts RESET# on every CPU: LAPICs to power-on state. */
+static void board_apic_reset(void *opaque, enum reset_cause cause)
+{
+	struct board *b = opaque;
+	unsigned i;
+
+	(void)cause;
+	for (i = 0; i < b->apic.ncpus; i++)
+		lapic_reset(&b->lapics[i], true);
+}
+
+int board_apic_setup(struct board *b, struct board_err *err)
+{
+	unsigned i;
+	int r;
+
+	board_err_clear(err);
+	if (b->lapics)
+		return board_err(err, -EALREADY, "local APICs: already set up");
+	if (!b->ncpus || b->ncpus > APIC_BUS_MAX_CPUS)
+		return board_err(err, -EINVAL, "local APICs: %u CPUs (board not built?)", b->ncpus);
+	board_lock(b);
+	b->lapics = calloc(b->ncpus, sizeof(*b->lapics));
+	if (!b->lapics) {
+		board_unlock(b);
+		return board_err(err, -ENOMEM, "local APICs: out of memory");
+	}
+	gsi_wire_apic_bus(b, &b->apic);
+	for (i = 0; i < b->ncpus; i++) {
+		r = lapic_init(&b->lapics[i], &b->apic, b->cpu_apic_id[i], i == 0);
+		if (r < 0)
+			break;
+	}
+	if (i == b->ncpus)
+		r = board_register_reset(b, board_apic_reset, b, "local-apics");
+	if (r < 0) {
+		while (b->apic.ncpus)
+			lapic_destroy(&b->lapics[b->apic.ncpus - 1]);
+		free(b->lapics);
+		b->lapics = NULL;
+		b->msi.send = NULL;
+		b->msi.opaque = NULL;
+	}
+	board_unlock(b);
+	return r < 0 ? board_err(err, r, "local APICs: %s", strerror(-r)) : 0;
+}
+
+struct lapic *board_lapic(struct board *b, unsigned cpu_index)
+{
+	if (!b->lapics || cpu_index >= b->apic.ncpus)
+		return NULL;
+	return &b->lapics[cpu_index];
 }
 
 struct irq_line *board_gsi_line(struct board *b, unsigned n)
@@ -278,7 +353,7 @@ int board_load_bios(struct board *b, const void *data, size_t len, struct board_
 					 "BIOS image: 0x%" PRIx64 "-0xffffffff overlaps %s", base,
 					 r->name ? r->name : "an MMIO region");
 	}
-	b->bios = malloc(len);
+	b->bios = page_zalloc(len);
 	if (!b->bios)
 		return board_err(err, -ENOMEM, "BIOS image: out of memory");
 	memcpy(b->bios, data, len);

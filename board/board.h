@@ -14,9 +14,18 @@
  *   read or a write (RAM, ROM, MMIO), following the BIOS mapping and the
  *   i440fx PAM shadowing of 0xC0000-0xFFFFF. board_mem_slots() lists the
  *   host-backed pieces for KVM; on_memory_map_change fires when they change.
- * - Interrupts: devices drive board_gsi_line(b, n); the GSI router (board/gsi)
- *   connects the handler of each of those lines to the PIC/IOAPIC, at any time
- *   before the first irq_set that matters (lines are looked up per call).
+ * - Interrupts: devices drive board_gsi_line(b, n), or their own line made a
+ *   source of it by device_connect_irq(): board GSI line n is then the OR of
+ *   those sources (two devices can share a GSI); the router (board/gsi)
+ *   feeds the PIC/IOAPIC from the board lines.
+ * - Local APICs (TCG, kernel-irqchip=off): board_apic_setup() once, after
+ *   board_build(), makes b->apic the machine's APIC bus with one struct lapic
+ *   per CPU of /cpus (index = vCPU index, BSP first), wires the PIC, IOAPIC
+ *   and b->msi to it (gsi_wire_apic_bus) and puts the LAPICs back to their
+ *   power-on state on every system reset. Accelerators find a vCPU's LAPIC
+ *   with board_lapic(); every LAPIC call is made under the board lock.
+ *   With KVM's in-kernel LAPIC (kernel-irqchip=on|split) nobody calls it and
+ *   board_lapic() returns NULL.
  * - Reset and exit requests come from devices on vCPU threads: they only set
  *   a flag and call the notify hook; the VMM's main loop takes the request
  *   (board_take_request()) and performs it.
@@ -34,6 +43,7 @@
 #include "board/clock.h"
 #include "board/error.h"
 #include "board/irq.h"
+#include "board/lapic.h"
 #include "board/memory.h"
 
 #define BOARD_NR_GSI		24
@@ -114,6 +124,11 @@ enum board_request {
 
 struct device;
 
+struct board_gsi_src {
+	uint8_t gsi;
+	uint8_t level;
+};
+
 struct board {
 	pthread_mutex_t lock;		/* recursive: the board lock */
 	char name[32];			/* root "compatible" minus vendor, e.g. "pc" */
@@ -127,6 +142,10 @@ struct board {
 	struct irq_line gsi[BOARD_NR_GSI];
 	unsigned ncpus;
 	uint32_t cpu_apic_id[BOARD_MAX_CPUS];
+	struct board_gsi_src *gsi_src;	/* device_connect_irq() sources, OR-ed per GSI */
+	unsigned ngsi_src, gsi_src_cap;
+	struct apic_bus apic;		/* valid once board_apic_setup() ran */
+	struct lapic *lapics;		/* ncpus of them, or NULL */
 
 	/* legacy window and BIOS */
 	bool vga_hole;			/* 0xA0000-0xBFFFF is MMIO (pc), not RAM */
@@ -204,6 +223,14 @@ int board_fdt_add_device(void *fdt, const char *opts, struct board_err *err);
 /* Map a BIOS image (multiple of 64 KiB, <= 16 MiB) at 4 GiB - len and its last
  * 128 KiB at 0xE0000 (ROM side of PAM). Registers it in the ROM registry. */
 int board_load_bios(struct board *b, const void *data, size_t len, struct board_err *err);
+
+/*
+ * Our local APICs (see the contract above): -EALREADY if done, -EINVAL
+ * before board_build() (no CPUs), -ENOMEM. Takes the board lock.
+ */
+int board_apic_setup(struct board *b, struct board_err *err);
+/* vCPU cpu_index's LAPIC; NULL if out of range or board_apic_setup() did not run. */
+struct lapic *board_lapic(struct board *b, unsigned cpu_index);
 
 /* irq inputs of the GSI router; NULL if n is out of range. */
 struct irq_line *board_gsi_line(struct board *b, unsigned n);

@@ -634,21 +634,44 @@ int device_get_irq(struct device *dev, unsigned i, struct irq_line **line,
 	return 0;
 }
 
-static void irq_forward(void *opaque, int n, int level)
+/* irq_handler_fn of a device_connect_irq() source: opaque = board, n = source index. */
+static void gsi_source_set(void *opaque, int n, int level)
 {
-	(void)n;
-	irq_set(opaque, level);
+	struct board *b = opaque;
+	unsigned i, gsi;
+	int any = 0;
+
+	if (n < 0 || (unsigned)n >= b->ngsi_src)
+		return;
+	b->gsi_src[n].level = !!level;
+	gsi = b->gsi_src[n].gsi;
+	for (i = 0; i < b->ngsi_src && !any; i++)
+		any = b->gsi_src[i].gsi == gsi && b->gsi_src[i].level;
+	irq_set(&b->gsi[gsi], any);
 }
 
 int device_connect_irq(struct device *dev, unsigned i, struct irq_line *own,
 		       struct board_err *err)
 {
+	struct board *b = dev->board;
 	struct irq_line *gsi;
 	int r = device_get_irq(dev, i, &gsi, err);
 
 	if (r < 0)
 		return r;
-	irq_connect(own, irq_forward, gsi, (int)dev->irq[i]);
+	/* each device its own source: a GSI shared by two devices is their OR */
+	if (b->ngsi_src == b->gsi_src_cap) {
+		unsigned cap = b->gsi_src_cap ? b->gsi_src_cap * 2 : 16;
+		struct board_gsi_src *s = realloc(b->gsi_src, cap * sizeof(*s));
+
+		if (!s)
+			return board_err(err, -ENOMEM, "%s: out of memory for interrupt %u", dev->name, i);
+		b->gsi_src = s;
+		b->gsi_src_cap = cap;
+	}
+	b->gsi_src[b->ngsi_src] = (struct board_gsi_src){ .gsi = (uint8_t)dev->irq[i], .level = 0 };
+	irq_connect(own, gsi_source_set, b, (int)b->ngsi_src);
+	b->ngsi_src++;
 	return 0;
 }
 

@@ -75,7 +75,7 @@ static const uint16_t attr_map1[256] = {
 	/* 90 */ X16(MB),
 	/* a0 */ A_D64, A_D64 | A_END, A_END, M, M | A_IB, M, A_UD, A_UD,
 		 A_D64, A_D64 | A_END, A_UD, M, M | A_IB, M, M, M,
-	/* b0 */ MB, M, M | A_END, M, M | A_END, M | A_END, MB, M, M, M, M | A_IB, M, M, M, MB, M,
+	/* b0 */ MB, M, M | A_END, M, M | A_END, M | A_END, M, M, M, M, M | A_IB, M, M, M, M, M,
 	/* c0 */ MB, M, M | A_IB, M, M | A_IB, M | A_IB, M | A_IB, M, X8(0),
 	/* d0 */ X16(M),
 	/* e0 */ X16(M),
@@ -132,9 +132,10 @@ int decode_insn(struct insn *in, const uint8_t *code, unsigned avail, int bits)
 		avail = DECODE_MAX_LEN + 1;	/* one more: tell "too long" from "more" */
 
 #define NEXT(var) do {							\
+		if (pos >= DECODE_MAX_LEN)				\
+			return fail(in, DECODE_TOOLONG, DECODE_MAX_LEN);	\
 		if (pos >= avail)					\
-			return pos >= DECODE_MAX_LEN ?			\
-				fail(in, DECODE_TOOLONG, DECODE_MAX_LEN) : DECODE_MORE; \
+			return DECODE_MORE;				\
 		(var) = code[pos++];					\
 	} while (0)
 
@@ -216,9 +217,10 @@ int decode_insn(struct insn *in, const uint8_t *code, unsigned avail, int bits)
 
 	/* VEX/EVEX: C4/C5/62 with a register-form "ModRM" (always in 64-bit mode) */
 	if (in->map == 0 && (b == 0xc4 || b == 0xc5 || b == 0x62)) {
+		if (pos >= DECODE_MAX_LEN)
+			return fail(in, DECODE_TOOLONG, DECODE_MAX_LEN);
 		if (pos >= avail)
-			return pos >= DECODE_MAX_LEN ? fail(in, DECODE_TOOLONG, DECODE_MAX_LEN)
-						     : DECODE_MORE;
+			return DECODE_MORE;
 		if (mode64 || (code[pos] & 0xc0) == 0xc0)
 			return fail(in, DECODE_UD, pos);
 	}

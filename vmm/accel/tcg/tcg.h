@@ -126,6 +126,7 @@ struct cpuid_leaf;
 struct tcg_vm {
 	_Atomic(struct tcg_map *) map;
 	atomic_uint map_gen;		/* bumped on set_memory: vCPUs flush */
+	atomic_uint code_epoch;		/* bumped when a page first holds code (SMP) */
 	const struct accel_host *host;
 	struct board *board;
 	struct cpuid_leaf *cpuid;	/* the model, before per-vCPU fix-ups */
@@ -182,8 +183,9 @@ struct tcg_cpu {
 	bool exc_soft;			/* INT n / INT3 / INTO: software */
 	bool triple;
 	jmp_buf jb;
-	uint64_t icount;
-	unsigned map_gen;
+	bool stopped;			/* an event went to the host: park */
+	uint64_t icount, icount_limit;
+	unsigned map_gen, code_epoch;
 
 	/* blocks */
 	uint8_t *arena;
@@ -270,6 +272,9 @@ void tcg_invalidate_phys(struct tcg_vm *vm, uint64_t gpa, uint64_t len);
 /* Physical memory as the CPU sees it (descriptor tables, page tables). */
 uint64_t phys_read(struct tcg_cpu *cpu, uint64_t pa, unsigned size);
 void phys_write(struct tcg_cpu *cpu, uint64_t pa, unsigned size, uint64_t val);
+/* Supervisor linear accesses (descriptor tables, TSS, IDT) whatever the CPL. */
+uint64_t sys_read(struct tcg_cpu *cpu, uint64_t lin, unsigned size);
+void sys_write(struct tcg_cpu *cpu, uint64_t lin, unsigned size, uint64_t val);
 NORETURN void seg_fault(struct tcg_cpu *cpu, unsigned s);
 void seg_update_cache(struct tcg_cpu *cpu, unsigned s);
 void cpu_update_mode(struct tcg_cpu *cpu);
@@ -433,6 +438,11 @@ void far_call(struct tcg_cpu *cpu, uint16_t sel, uint64_t off, unsigned osz);
 void far_ret(struct tcg_cpu *cpu, unsigned osz, uint16_t pop_extra);
 void iret_do(struct tcg_cpu *cpu, unsigned osz);
 void cpu_set_cpl(struct tcg_cpu *cpu, unsigned cpl);
+uint32_t fl_mask_for_iret(struct tcg_cpu *cpu, unsigned osz);
+void tss_stack(struct tcg_cpu *cpu, unsigned dpl, uint16_t *ss, uint64_t *sp);
+void ss_load_for(struct tcg_cpu *cpu, uint16_t ss, unsigned cpl, int vec);
+void cs_load(struct tcg_cpu *cpu, uint16_t sel, uint32_t lo, uint32_t hi, unsigned cpl);
+void seg_set_null(struct tcg_cpu *cpu, unsigned s, uint16_t sel);
 
 /* ---- system (exec_system.c / msr.c) ---- */
 void cpu_write_cr(struct tcg_cpu *cpu, unsigned n, uint64_t v);
@@ -454,9 +464,11 @@ enum accel_run tcg_cpu_run(struct tcg_cpu *cpu, uint64_t max_insns);
 void tcg_cpu_flush_code(struct tcg_cpu *cpu);
 int tcg_vm_set_memory(struct tcg_vm *vm, const struct accel_mem *mem, unsigned n);
 void tcg_vm_free(struct tcg_vm *vm);
+void tcg_vm_free_map(struct tcg_map *map);
 
 /* ---- trace.c ---- */
-void trace_block(struct tcg_cpu *cpu, const struct tb *tb, const uint8_t *code, unsigned len);
+void trace_block(struct tcg_cpu *cpu, uint64_t pc, const struct insn *insns, unsigned n,
+		 const uint8_t *code);
 void trace_cpu(struct tcg_cpu *cpu);
 void trace_exec(struct tcg_cpu *cpu, uint64_t rip);
 void trace_int(struct tcg_cpu *cpu, int vec, uint32_t err, bool has_err, bool hw);
