@@ -128,7 +128,7 @@ static void board_apic_reset(void *opaque, enum reset_cause cause)
 int board_apic_setup(struct board *b, struct board_err *err)
 {
 	unsigned i;
-	int r;
+	int r = 0;
 
 	board_err_clear(err);
 	if (b->lapics)

@@ -5,13 +5,17 @@
  * Capabilities and what happens without them:
  *   USER_MEMORY, SET_TSS_ADDR, EXT_CPUID, IMMEDIATE_EXIT: required (error).
  *   IRQCHIP, PIT2, SIGNAL_MSI: required for kernel-irqchip=on.
- *   SPLIT_IRQCHIP: required for kernel-irqchip=split.
+ *   SPLIT_IRQCHIP, IRQ_ROUTING: required for kernel-irqchip=split.
+ *   X86_USER_SPACE_MSR, X86_MSR_FILTER: kernel-irqchip=off routes the APIC
+ *     MSRs to our LAPIC with them; without, the guest gets no x2APIC and no
+ *     TSC-deadline timer in CPUID (see kvm_userapic.c).
  *   READONLY_MEM: without it ROM is mapped writable (the reset chain re-copies
  *     it on every reset, so a guest that scribbles on its BIOS only hurts itself).
  *   IRQFD, IOEVENTFD: recorded; virtio falls back to exits and KVM_IRQ_LINE.
  *   XCRS, DEBUGREGS, VCPU_EVENTS: recorded; reset skips what is absent.
  */
 #include "vmm/accel/kvm/kvm_int.h"
+#include "vmm/accel/kvm/kvm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,13 +126,91 @@ static int irqchip_check(struct accel *a, char *err, size_t errlen)
 		if (need_cap(vm, KVM_CAP_SPLIT_IRQCHIP, "KVM_CAP_SPLIT_IRQCHIP",
 			     "kernel-irqchip=split", err, errlen) ||
 		    need_cap(vm, KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI", "kernel-irqchip=split",
+			     err, errlen) ||
+		    need_cap(vm, KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING", "kernel-irqchip=split",
 			     err, errlen))
 			return -ENOTSUP;
 		return 0;
 	default:
 		/* off: ours throughout, interrupts go in with KVM_INTERRUPT on the interrupt window */
-		return 0;
+		return kvm_userapic_vm_setup(a, err, errlen);
 	}
+}
+
+/*
+ * kernel-irqchip=on: GSI n < 16 is ISA IRQ n on the 8259 pair and the IOAPIC,
+ * except that ISA IRQ 0 is IOAPIC pin 2 (the MADT's override, QEMU's wiring)
+ * and GSI 2 is the cascade (nothing); GSI 16-23 are IOAPIC pins. KVM's
+ * default table sends GSI 0 to pin 0, hence our own. The in-kernel PIT
+ * raises GSI 0.
+ */
+static int pc_routing_set(struct kvm_vm *vm, char *err, size_t errlen)
+{
+	unsigned n = 0, gsi;
+	struct kvm_irq_routing *t = calloc(1, sizeof(*t) + 40 * sizeof(t->entries[0]));
+	int ret = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (gsi = 0; gsi < KVM_SPLIT_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		if (gsi < 16) {
+			t->entries[n].gsi = gsi;
+			t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			t->entries[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+							  KVM_IRQCHIP_PIC_SLAVE;
+			t->entries[n].u.irqchip.pin = gsi % 8;
+			n++;
+		}
+		t->entries[n].gsi = gsi;
+		t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		t->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		t->entries[n].u.irqchip.pin = gsi ? gsi : 2;
+		n++;
+	}
+	t->nr = n;
+	if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "/dev/kvm: KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	}
+	free(t);
+	return ret;
+}
+
+int kvm_split_set_routes(struct accel *a, const struct kvm_split_route *r, unsigned n)
+{
+	struct kvm_vm *vm = kvm_vm_of(a);
+	struct kvm_irq_routing *t;
+	unsigned k = 0;
+	int ret = 0;
+
+	if (a->irqchip != IRQCHIP_SPLIT || n > KVM_SPLIT_ROUTES || (n && !r))
+		return -EINVAL;
+	t = calloc(1, sizeof(*t) + 2 * KVM_SPLIT_ROUTES * sizeof(t->entries[0]));
+	if (!t)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		if (!r[i].valid)
+			continue;
+		if (r[i].gsi >= KVM_SPLIT_IOAPIC_PINS) {
+			free(t);
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < 1u + (r[i].has_data2 && r[i].data2 != r[i].data); j++) {
+			t->entries[k].gsi = r[i].gsi;
+			t->entries[k].type = KVM_IRQ_ROUTING_MSI;
+			t->entries[k].u.msi.address_lo = (uint32_t)r[i].address;
+			t->entries[k].u.msi.address_hi = (uint32_t)(r[i].address >> 32);
+			t->entries[k].u.msi.data = j ? r[i].data2 : r[i].data;
+			k++;
+		}
+	}
+	t->nr = k;
+	if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0)
+		ret = -errno;
+	free(t);
+	return ret;
 }
 
 /*
@@ -156,7 +238,7 @@ int kvm_irqchip_create(struct accel *a, char *err, size_t errlen)
 			snprintf(err, errlen, "/dev/kvm: KVM_CREATE_PIT2: %s", strerror(errno));
 			return -errno;
 		}
-		return 0;
+		return pc_routing_set(vm, err, errlen);
 	}
 	case IRQCHIP_SPLIT: {
 		struct kvm_enable_cap cap = {

@@ -7,6 +7,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "vmm/accel/accel.h"
@@ -33,6 +34,7 @@ struct kvm_vm {
 	bool has_readonly_mem, has_irqfd, has_ioeventfd, has_signal_msi;
 	bool has_xcrs, has_debugregs, has_vcpu_events;
 	bool irqchip_created;
+	bool user_msr;			/* off: APIC MSRs exit to us (KVM_CAP_X86_USER_SPACE_MSR) */
 	pthread_mutex_t slot_lock;
 	struct kvm_slot slot[KVM_MAX_SLOTS];
 	/* CPUID after -cpu filtering; each vCPU gets a copy with its APIC ID */
@@ -44,6 +46,8 @@ struct kvm_vm {
 struct kvm_vcpu_priv {
 	int fd;
 	struct kvm_run *run;
+	bool wait_sipi;			/* off: an AP in wait-for-SIPI (INIT done, no SIPI yet) */
+	atomic_bool unhalt;		/* split: kvm_split_unhalt() asked for a wake-up */
 };
 
 static inline struct kvm_vm *kvm_vm_of(struct accel *a) { return a->priv; }
@@ -51,6 +55,19 @@ static inline struct kvm_vm *kvm_vm_of(struct accel *a) { return a->priv; }
 /* kvm.c */
 int kvm_ioctl_retry(int fd, unsigned long req, void *arg);
 int kvm_irqchip_create(struct accel *a, char *err, size_t errlen);
+
+/* kvm_userapic.c: kernel-irqchip=off, our LAPIC in userspace */
+int kvm_userapic_vm_setup(struct accel *a, char *err, size_t errlen);
+void kvm_userapic_cpuid(struct accel *a, struct cpuid_leaf *l, unsigned n);
+void kvm_userapic_reset(struct vcpu *v);
+/* Before KVM_RUN: INIT/SIPI/NMI, then a maskable interrupt if the window is open.
+ * false: the vCPU waits for SIPI (do not run it). */
+bool kvm_userapic_pre_run(struct vcpu *v);
+/* MMIO exit inside this vCPU's LAPIC page: served, true. */
+bool kvm_userapic_mmio(struct vcpu *v);
+void kvm_userapic_msr(struct vcpu *v, bool is_write);
+/* HLT exit: does something wake the CPU at once? */
+bool kvm_userapic_halt_wakes(struct vcpu *v);
 
 /* kvm_vcpu.c */
 int kvm_cpuid_setup(struct accel *a, char *err, size_t errlen);

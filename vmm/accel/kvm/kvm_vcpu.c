@@ -3,6 +3,7 @@
  * run loop that turns every exit into a call on the host (the board).
  */
 #include "vmm/accel/kvm/kvm_int.h"
+#include "vmm/accel/kvm/kvm.h"
 #include "board/log.h"
 
 #include <errno.h>
@@ -61,6 +62,8 @@ int kvm_cpuid_setup(struct accel *a, char *err, size_t errlen)
 	if (cpuid_apply(l, vm->ncpuid, a->cfg.cpu_model, a->cfg.cpu_flags, a->cfg.ncpu_flags,
 			err, errlen))
 		return -EINVAL;
+	if (a->irqchip == IRQCHIP_OFF)
+		kvm_userapic_cpuid(a, l, vm->ncpuid);
 	leaf1 = cpuid_find(l, vm->ncpuid, 1, 0);
 	vm->signature = leaf1 ? leaf1->eax : 0x600;
 	return 0;
@@ -111,6 +114,14 @@ static void kick_install(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(KVM_KICK_SIGNAL, &sa, NULL);
+}
+
+void kvm_split_unhalt(struct vcpu *v)
+{
+	struct kvm_vcpu_priv *p = v->priv;
+
+	if (p && v->accel->irqchip == IRQCHIP_SPLIT)
+		atomic_store(&p->unhalt, true);
 }
 
 void kvm_vcpu_kick(struct vcpu *v)
@@ -431,6 +442,8 @@ int kvm_vcpu_reset(struct vcpu *v)
 			return -errno;
 	}
 	p->run->request_interrupt_window = 0;
+	if (v->accel->irqchip == IRQCHIP_OFF)
+		kvm_userapic_reset(v);
 	if (log_enabled(LOG_CPU_RESET))
 		board_log(LOG_CPU_RESET, "CPU %u reset: CS=%04x base %08" PRIx64 " RIP=%04" PRIx64
 			  " RDX=%08" PRIx64 " CR0=%08" PRIx64, v->index, s.seg[SEG_CS].selector,
@@ -491,8 +504,13 @@ static int handle_io(struct vcpu *v, struct kvm_run *run, size_t run_size)
 	return 0;
 }
 
-/* kernel-irqchip=off: ask our PIC for an interrupt when the guest can take one. */
-static void inject_pending(struct vcpu *v, struct kvm_vcpu_priv *p)
+/*
+ * kernel-irqchip=split: the PIC's INTR reaches KVM's LAPIC (LINT0 ExtINT) only
+ * through userspace: when KVM says the window is open (its check includes
+ * LINT0 accepting ExtINT), the vector goes in with KVM_INTERRUPT; else we
+ * ask for an IRQ_WINDOW_OPEN exit.
+ */
+static void inject_extint(struct vcpu *v, struct kvm_vcpu_priv *p)
 {
 	const struct accel_host *h = v->accel->cfg.host;
 	struct kvm_run *run = p->run;
@@ -522,8 +540,21 @@ enum accel_run kvm_vcpu_run(struct vcpu *v)
 	char why[160];
 
 	for (;;) {
-		if (v->accel->irqchip == IRQCHIP_OFF)
-			inject_pending(v, p);
+		if (v->accel->irqchip == IRQCHIP_OFF) {
+			if (!kvm_userapic_pre_run(v))
+				return ACCEL_RUN_HALT;	/* wait-for-SIPI: the kick brings us back */
+		} else if (v->accel->irqchip == IRQCHIP_SPLIT) {
+			inject_extint(v, p);
+			if (atomic_exchange(&p->unhalt, false)) {
+				struct kvm_mp_state mp;
+
+				if (ioctl(p->fd, KVM_GET_MP_STATE, &mp) == 0 &&
+				    mp.mp_state == KVM_MP_STATE_HALTED) {
+					mp.mp_state = KVM_MP_STATE_RUNNABLE;
+					kvm_ioctl_retry(p->fd, KVM_SET_MP_STATE, &mp);
+				}
+			}
+		}
 		if (ioctl(p->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
@@ -542,16 +573,22 @@ enum accel_run kvm_vcpu_run(struct vcpu *v)
 				snprintf(why, sizeof(why), "bad MMIO exit (length %u)", run->mmio.len);
 				return crash(v, why);
 			}
+			if (v->accel->irqchip == IRQCHIP_OFF && kvm_userapic_mmio(v))
+				break;
 			h->mmio(h->opaque, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
 				run->mmio.is_write);
 			break;
 		case KVM_EXIT_HLT:
-			/* only without an in-kernel LAPIC: we wait for our interrupt controllers */
-			if (h->irq_pending && h->irq_pending(h->opaque, v))
+			/* only without an in-kernel LAPIC: sleep until our LAPIC kicks us */
+			if (v->accel->irqchip == IRQCHIP_OFF && kvm_userapic_halt_wakes(v))
 				break;
 			return ACCEL_RUN_HALT;
+		case KVM_EXIT_X86_RDMSR:
+		case KVM_EXIT_X86_WRMSR:
+			kvm_userapic_msr(v, run->exit_reason == KVM_EXIT_X86_WRMSR);
+			break;
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
-			break;		/* inject_pending() runs before the next entry */
+			break;		/* the injection runs before the next entry */
 		case KVM_EXIT_IOAPIC_EOI:
 			if (h->ioapic_eoi)
 				h->ioapic_eoi(h->opaque, run->eoi.vector);
