@@ -167,8 +167,12 @@ static void test_periodic(void)
 			break;
 		printf("# lapic: periodic %u Hz; measuring again\n", hz);
 	}
-	/* 1 kHz leaves a loaded host no slack: slow by up to half passes */
-	check(hz >= 500 && hz <= 1150, "lapic_timer_periodic", "%u Hz measured, 1000 programmed",
+	/*
+	 * 1 kHz leaves a loaded host no slack: QEMU TCG drops ticks when its
+	 * vCPU thread is held off, so slow passes down to a quarter; too fast
+	 * (a wrong divide) always fails.
+	 */
+	check(hz >= 250 && hz <= 1150, "lapic_timer_periodic", "%u Hz measured, 1000 programmed",
 	      hz);
 }
 

@@ -87,8 +87,8 @@ static void test_rate(const char *name, unsigned rs, unsigned vector)
 		want = (uint64_t)hz * (t1 - t0) / (tsc_khz * 1000);
 		lo = want * 75 / 100 < want - 3 ? want * 75 / 100 : want - 3;
 		hi = want * 125 / 100 > want + 3 ? want * 125 / 100 : want + 3;
-		if (hz >= 500)		/* 1 kHz leaves a loaded host no slack */
-			lo = want / 2;
+		if (hz >= 500)		/* 1 kHz leaves a loaded host no slack: */
+			lo = want / 4;	/* the 64 and 8 Hz cases hold both sides */
 		if (got >= lo && got <= hi)
 			break;
 		printf("# rtc: %s: %u interrupts; measuring again\n", name, got);
@@ -115,11 +115,16 @@ static void test_reg_c(void)
 	      "%u interrupts in 20 ms without reading register C, want 1", irq_count[VEC_PIC]);
 	rtc_periodic(6, false);
 	read_c = true;
-	/* the flags, with IF off: wait for IRQ 8 in the 8259's IRR, then read C twice */
+	/*
+	 * The flags, with IRQ 8 masked: let several periods pass, then read C
+	 * twice. (Waiting for the 8259's IRR bit instead is racy: an edge it
+	 * latched before the mask may still be there.)
+	 */
 	pic_mask(8);
+	(void)cmos_read(RTC_REG_C);
 	rtc_periodic(6, true);
-	for (i = 0; i < 100000 && !(pic_read_irr() & (1u << 8)); i++)
-		udelay(1);
+	for (i = 0; i < 5; i++)
+		udelay(1000);			/* 5 periods at 1024 Hz */
 	c1 = cmos_read(RTC_REG_C);
 	c2 = cmos_read(RTC_REG_C);
 	rtc_periodic(6, false);
