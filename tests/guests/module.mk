@@ -37,3 +37,36 @@ unit-boot: $(GUEST_ELFS)
 
 # keep the objects (make would delete them as intermediates of the pattern rules)
 .SECONDARY: $(GUEST_RT_OBJS) $(patsubst %,$(GUEST_OBJDIR)/%.c.o,$(GUEST_NAMES))
+
+# Conformance guests (tests/guests/conf_*.c) also as flat 64 KiB BIOS images
+# (build/guests/conf_*.bios): the guest flattened from 0x100000, padded, with
+# tests/guests/conf_reset.S (the reset vector) in its top 512 bytes, so they
+# run with `-bios` and no firmware at all. See tests/guests/conformance.
+CONF_BIOS_MAX := 65024
+CONF_BIOS := $(patsubst %,$(BUILD)/guests/%.bios,$(filter conf_%,$(GUEST_NAMES)))
+
+$(BUILD)/guests/conf_%.bios: $(BUILD)/guests/conf_%.elf tests/guests/conf_reset.S
+	@mkdir -p $(GUEST_OBJDIR)
+	@echo "flat BIOS image $@"
+	@entry=$$(readelf -h $< | awk '/Entry point/ { print $$4 }') && \
+	$(CC) -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0xfffffe00 -Wl,-e,reset_start \
+		-Wl,--defsym=guest_entry=$$entry -o $(GUEST_OBJDIR)/conf_$*.reset.elf \
+		tests/guests/conf_reset.S && \
+	objcopy -O binary -j .text $(GUEST_OBJDIR)/conf_$*.reset.elf $(GUEST_OBJDIR)/conf_$*.reset.bin && \
+	objcopy -O binary $< $(GUEST_OBJDIR)/conf_$*.flat && \
+	size=$$(stat -c %s $(GUEST_OBJDIR)/conf_$*.flat) && \
+	if [ $$size -gt $(CONF_BIOS_MAX) ]; then \
+		echo "$<: $$size bytes do not fit a 64 KiB BIOS image" >&2; exit 1; fi && \
+	cp $(GUEST_OBJDIR)/conf_$*.flat $@.tmp && truncate -s $(CONF_BIOS_MAX) $@.tmp && \
+	cat $(GUEST_OBJDIR)/conf_$*.reset.bin >> $@.tmp && mv $@.tmp $@
+
+guests: $(CONF_BIOS)
+programs: $(CONF_BIOS)
+unit-boot: $(CONF_BIOS)
+
+# The same guests printing every case (-DCONF_TRACE), for
+# `tests/guests/conformance --trace conf_x` to show the first differing cases.
+$(BUILD)/guests/trace/conf_%.elf: tests/guests/conf_%.c tests/guests/conf.h $(GUEST_RT_OBJS)
+	@mkdir -p $(@D) $(GUEST_OBJDIR)/trace
+	$(CC) $(GUEST_CFLAGS) -DCONF_TRACE -c $< -o $(GUEST_OBJDIR)/trace/conf_$*.c.o
+	$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJDIR)/trace/conf_$*.c.o $(GUEST_RT_OBJS) -lgcc
