@@ -139,7 +139,7 @@ unit-%: deps-ok $(BUILD)/tests/unit-%
 
 # suites that need programs or the Debian kernel
 unit-loader: $(INSPECT) assets
-unit-boot: assets
+unit-boot: $(VMM) assets
 unit-vmm: $(VMM)
 unit-tcg: $(VMM) assets
 

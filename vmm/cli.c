@@ -538,27 +538,85 @@ static int opt_smp(struct parser *p, const char *opt, const char *arg)
 	return 0;
 }
 
-static int opt_serial(struct parser *p, const char *opt, const char *arg)
+/* A character backend: stdio, file:PATH, null, none. */
+static int parse_backend(struct parser *p, const char *opt, const char *arg, struct serial_cfg *s)
 {
-	struct vm_config *c = p->cfg;
-	struct serial_cfg s = { 0 };
-
 	if (!strcmp(arg, "stdio") || !strcmp(arg, "mon:stdio"))
-		s.kind = SERIAL_STDIO;
+		s->kind = SERIAL_STDIO;
 	else if (!strcmp(arg, "null"))
-		s.kind = SERIAL_NULL;
+		s->kind = SERIAL_NULL;
 	else if (!strcmp(arg, "none"))
-		s.kind = SERIAL_NONE;
+		s->kind = SERIAL_NONE;
 	else if (!strncmp(arg, "file:", 5)) {
 		if (!arg[5])
 			return fail(p, "%s: file: needs a path", opt);
-		s.kind = SERIAL_FILE;
-		s.path = xstrdup(arg + 5);
+		s->kind = SERIAL_FILE;
+		s->path = xstrdup(arg + 5);
 	} else {
 		size_t n = strcspn(arg, ":,");
 		return fail(p, "%s: backend '%.*s' is not supported (stdio, file:PATH, null, none)",
 			    opt, (int)n, arg);
 	}
+	return 0;
+}
+
+static int opt_debugcon(struct parser *p, const char *opt, const char *arg)
+{
+	struct vm_config *c = p->cfg;
+
+	free(c->debugcon.path);
+	c->debugcon = (struct serial_cfg){ 0 };
+	c->debugcon_given = true;
+	return parse_backend(p, opt, arg, &c->debugcon);
+}
+
+/*
+ * -gdb tcp:[HOST]:PORT[,server=on,wait=off,...] (QEMU's chardev form; the
+ * socket options are what a gdb stub always is), a bare PORT, or none.
+ */
+static int opt_gdb(struct parser *p, const char *opt, const char *arg)
+{
+	struct vm_config *c = p->cfg;
+	bool tcp = !strncmp(arg, "tcp:", 4);
+	const char *spec = tcp ? arg + 4 : arg, *colon, *portstr;
+	size_t alen = strcspn(spec, ","), hlen = 0;
+	char *end;
+	unsigned long port;
+
+	free(c->gdb);
+	free(c->gdb_host);
+	c->gdb = c->gdb_host = NULL;
+	if (!strcmp(arg, "none"))
+		return 0;
+	colon = tcp ? memrchr(spec, ':', alen) : NULL;
+	if (colon) {
+		hlen = (size_t)(colon - spec);
+		portstr = colon + 1;
+	} else if (!tcp && isdigit((unsigned char)*spec) && !strchr(spec, ':')) {
+		portstr = spec;			/* a bare PORT, as QEMU's */
+	} else {
+		return fail(p, "%s: '%s' is not supported (tcp:[HOST]:PORT, or none)", opt, arg);
+	}
+	errno = 0;
+	port = strtoul(portstr, &end, 10);
+	if (end == portstr || (*end && *end != ',') || errno || port == 0 || port > 65535)
+		return fail(p, "%s: bad port in '%s' (1-65535)", opt, arg);
+	if (hlen >= 256)
+		return fail(p, "%s: host name too long in '%s'", opt, arg);
+	if (hlen)
+		c->gdb_host = strndup(spec, hlen);
+	c->gdb_port = (unsigned)port;
+	c->gdb = xstrdup(arg);
+	return 0;
+}
+
+static int opt_serial(struct parser *p, const char *opt, const char *arg)
+{
+	struct vm_config *c = p->cfg;
+	struct serial_cfg s = { 0 };
+
+	if (parse_backend(p, opt, arg, &s))
+		return -1;
 	if (c->nserials == CLI_MAX_SERIALS) {
 		free(s.path);
 		return fail(p, "%s: at most %d serial ports", opt, CLI_MAX_SERIALS);
@@ -649,20 +707,45 @@ static const char log_help[] =
 	"in_asm        (tcg) each new block, disassembled\n"
 	"exec          (tcg) each executed instruction's address\n"
 	"cpu           (tcg) registers before each block\n"
-	"fw_cfg        fw_cfg selector and DMA requests\n";
+	"fw_cfg        fw_cfg selector and DMA requests\n"
+	"boot          the boot report at exit: each step of the boot, timed\n";
 
+/* "boot" is the VMM's own item (the boot report); the rest are board/log.h's. */
 static int opt_d(struct parser *p, const char *opt, const char *arg)
 {
 	unsigned mask;
 	const char *bad = NULL;
+	char *rest = xstrdup(arg), *out = rest;
+	const char *in = arg;
+	int ret = 0;
 
-	if (!strcmp(arg, "help") || !strcmp(arg, "?"))
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		free(rest);
 		return set_list_text(p, log_help);
-	if (log_parse_mask(arg, &mask, &bad) < 0)
-		return fail(p, "%s: unknown log item '%s' (-d help lists them)", opt,
-			    bad ? bad : arg);
-	p->cfg->log_mask |= mask;
-	return 0;
+	}
+	while (*in) {
+		size_t len = strcspn(in, ",");
+
+		if (len == 4 && !strncmp(in, "boot", 4)) {
+			p->cfg->boot_report = true;
+		} else if (len) {
+			if (out != rest)
+				*out++ = ',';
+			memcpy(out, in, len);
+			out += len;
+		}
+		in += len;
+		if (*in == ',')
+			in++;
+	}
+	*out = 0;
+	if (log_parse_mask(rest, &mask, &bad) < 0)
+		ret = fail(p, "%s: unknown log item '%s' (-d help lists them)", opt,
+			   bad ? bad : arg);
+	else
+		p->cfg->log_mask |= mask;
+	free(rest);
+	return ret;
 }
 
 static int opt_str(char **slot, const char *arg)
@@ -678,7 +761,7 @@ enum opt_id {
 	O_MACHINE, O_ACCEL, O_ENABLE_KVM, O_CPU, O_M, O_SMP, O_BIOS, O_KERNEL, O_INITRD,
 	O_APPEND, O_SERIAL, O_NOGRAPHIC, O_DISPLAY, O_NODEFAULTS, O_NO_REBOOT, O_NO_SHUTDOWN,
 	O_DEVICE, O_DRIVE, O_NETDEV, O_FW_CFG, O_D, O_DFILE, O_S_STOP, O_S_GDB, O_GDB,
-	O_VERSION, O_HELP,
+	O_VERSION, O_HELP, O_DEBUGCON, O_DATADIR,
 };
 
 static const struct option_def {
@@ -698,6 +781,7 @@ static const struct option_def {
 	{ "d", O_D, true }, { "D", O_DFILE, true }, { "S", O_S_STOP, false },
 	{ "s", O_S_GDB, false }, { "gdb", O_GDB, true }, { "version", O_VERSION, false },
 	{ "h", O_HELP, false }, { "help", O_HELP, false },
+	{ "debugcon", O_DEBUGCON, true }, { "L", O_DATADIR, true },
 };
 
 /* QEMU options we recognise but do not implement. */
@@ -710,7 +794,7 @@ static const char *const unsupported[] = {
 	"mem-prealloc", "watchdog", "watchdog-action", "option-rom", "smbios", "acpitable",
 	"add-fd", "msg", "trace", "plugin", "semihosting", "semihosting-config", "prom-env",
 	"g", "parallel", "virtfs", "iscsi", "blockdev", "mtdblock", "sd", "pflash",
-	"singlestep", "one-insn-per-tb", "L", "readconfig", "writeconfig", "no-user-config",
+	"singlestep", "one-insn-per-tb", "readconfig", "writeconfig", "no-user-config",
 	"nodefconfig", "no-hpet", "no-acpi", "no-fd-bootchk", "action", "compat", "preconfig",
 	"dfilter", "seed", "xen-domid", "alt-grab", "ctrl-grab", "no-quit", "no-frame",
 	"win2k-hack", "localtime", "echr", "bt", "fsdev", "iothread", "set", "portrait",
@@ -784,8 +868,13 @@ static int apply(struct parser *p, const struct option_def *o, const char *opt, 
 			return fail(p, "%s: empty file name", opt);
 		return opt_str(&c->log_file, arg);
 	case O_S_STOP: c->start_stopped = true; return 0;
-	case O_S_GDB: return opt_str(&c->gdb, "tcp::1234");
-	case O_GDB: return opt_str(&c->gdb, arg);
+	case O_S_GDB: return opt_gdb(p, opt, "tcp::1234");
+	case O_GDB: return opt_gdb(p, opt, arg);
+	case O_DEBUGCON: return opt_debugcon(p, opt, arg);
+	case O_DATADIR:
+		if (!*arg)
+			return fail(p, "%s: empty directory name", opt);
+		return opt_str(&c->datadir, arg);
 	case O_VERSION: c->action = CLI_VERSION; return 0;
 	case O_HELP: c->action = CLI_HELP; return 0;
 	}
@@ -868,7 +957,10 @@ void cli_free(struct vm_config *cfg)
 	}
 	free(cfg->fw_cfg);
 	free(cfg->log_file);
+	free(cfg->debugcon.path);
+	free(cfg->datadir);
 	free(cfg->gdb);
+	free(cfg->gdb_host);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -901,13 +993,16 @@ const char *cli_usage(void)
 	"\n"
 	"Display and serial:\n"
 	"  -serial stdio|file:PATH|null|none    COM1 backend (default stdio)\n"
+	"  -debugcon stdio|file:PATH|null       the board's isa-debugcon (pc: port 0x402)\n"
 	"  -nographic, -display none, -nodefaults\n"
 	"\n"
 	"Behaviour:\n"
 	"  -no-reboot                           exit instead of resetting (triple fault: dump)\n"
 	"  -no-shutdown                         stay alive after guest power-off\n"
 	"  -d ITEM[,...]   -D FILE              trace (-d help lists items)\n"
-	"  -S, -s, -gdb DEV                     debugger\n"
+	"  -S                                   start with the vCPUs stopped (for gdb)\n"
+	"  -s, -gdb tcp:[HOST]:PORT             gdb remote stub (-s: tcp::1234)\n"
+	"  -L DIR                               look for option ROMs in DIR first\n"
 	"  -version, -h\n"
 	"\n"
 	"Exit status: 0 guest power-off, (v << 1) | 1 from isa-debug-exit, 1 error.\n";

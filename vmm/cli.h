@@ -80,9 +80,16 @@ struct vm_config {
 
 	unsigned log_mask;
 	char *log_file;
+	bool boot_report;		/* -d boot: the boot report at exit (vmm/bootrep.h) */
+
+	struct serial_cfg debugcon;	/* -debugcon: the board's isa-debugcon output */
+	bool debugcon_given;
+	char *datadir;			/* -L: where option ROMs are looked up first */
 
 	bool start_stopped;		/* -S */
-	char *gdb;			/* -gdb DEV or -s */
+	char *gdb;			/* -gdb tcp:[HOST]:PORT or -s; NULL: no stub */
+	char *gdb_host;			/* NULL: all local addresses, as QEMU's tcp::PORT */
+	unsigned gdb_port;
 };
 
 /* 0 on success; -1 with a one-line message (no "bringup: " prefix, no newline) in err. */

@@ -143,9 +143,13 @@ void cpus_pause(struct cpus *c)
 	pthread_mutex_lock(&c->lock);
 	c->pause_req++;
 	pthread_mutex_unlock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->v[i].thread_started)
+	/* v->kick too: an accelerator may look at it to tell a kick from its own exits */
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->v[i].thread_started) {
+			atomic_store(&c->v[i].kick, true);
 			c->accel->ops->vcpu_kick(&c->v[i]);
+		}
+	}
 	pthread_mutex_lock(&c->lock);
 	while (c->parked < want)
 		pthread_cond_wait(&c->done, &c->lock);
@@ -170,9 +174,12 @@ void cpus_destroy(struct cpus *c)
 	c->quit = true;
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->v[i].thread_started)
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->v[i].thread_started) {
+			atomic_store(&c->v[i].kick, true);
 			c->accel->ops->vcpu_kick(&c->v[i]);
+		}
+	}
 	for (unsigned i = 0; i < c->n; i++) {
 		if (c->v[i].thread_started)
 			pthread_join(c->v[i].thread, NULL);

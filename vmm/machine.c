@@ -5,12 +5,17 @@
 #include "vmm/machine.h"
 #include "vmm/accel/accel.h"
 #include "vmm/accel/kvm/kvm.h"
+#include "vmm/accel/tcg/tcg_board.h"
+#include "vmm/bootrep.h"
+#include "vmm/chardev.h"
 #include "vmm/cpus.h"
+#include "vmm/gdbstub.h"
 #include "vmm/loop.h"
 #include "vmm/term.h"
 
 #include "board/acpi.h"
 #include "board/board.h"
+#include "board/debugcon.h"
 #include "board/device.h"
 #include "board/fw_cfg.h"
 #include "board/gsi.h"
@@ -19,6 +24,7 @@
 #include "board/log.h"
 #include "board/msi.h"
 #include "board/pic.h"
+#include "board/postcode.h"
 #include "board/uart.h"
 #include "loader/loader.h"
 
@@ -41,6 +47,7 @@
 #define DEFAULT_FIRMWARE	"firmware.bin"
 #define ACPI_DUMP_TABLES_GPA	0x7fe0000ull	/* where a firmware would put them with 128 MiB */
 #define ACPI_DUMP_RSDP_GPA	0xf5a80ull
+#define OPTROM_MAX		(128u << 10)
 
 /* One -serial backend: output buffered under the board lock, flushed by a BH. */
 struct serial_port {
@@ -52,6 +59,13 @@ struct serial_port {
 	size_t len;
 	struct loop_bh *flush_bh;
 };
+
+/* Boot report: an fw_cfg item whose selection marks a step. */
+struct fw_cfg_mark {
+	struct machine *m;
+	const char *what;
+};
+#define FW_CFG_MARKS	5
 
 #define STDIN_ESCAPE	0x01		/* Ctrl-A, as QEMU's -nographic: Ctrl-A x quits */
 
@@ -85,6 +99,10 @@ struct machine {
 	struct board_timer eoi_poll;	/* kernel-irqchip=split, see split_eoi_poll() */
 	uint64_t eoi_poll_ns;
 	bool eoi_poll_ready;
+	struct chardev_out debugcon;	/* -debugcon */
+	struct bootrep *bootrep;	/* -d boot; NULL otherwise */
+	struct fw_cfg_mark fw_cfg_marks[FW_CFG_MARKS];
+	struct gdbstub *gdb;		/* -gdb, -s */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -234,6 +252,83 @@ static int add_e820(struct machine *m, struct fw_cfg *fc, char *err, size_t errl
 	return 0;
 }
 
+/*
+ * -kernel with a firmware that boots from option ROMs (SeaBIOS): QEMU's
+ * linuxboot option ROM, offered as genroms/ like QEMU's pc does. It comes
+ * from -L DIR, else QEMU's data directory (Debian's qemu-system-data).
+ * Without it qboot and our firmware still boot (they read fw_cfg
+ * themselves), so a missing ROM is a warning, not an error.
+ */
+static const char *const optrom_dirs[] = { "/usr/share/qemu", "/usr/share/seabios" };
+
+static int add_linuxboot_rom(struct machine *m, bool dma, char *err, size_t errlen)
+{
+	const char *name = dma ? "linuxboot_dma.bin" : "linuxboot.bin";
+	char path[PATH_MAX], file[64];
+	const char *found = NULL;
+	uint8_t *rom = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(file, sizeof(file), "genroms/%s", name);
+	if (rom_find(&m->board, file))
+		return 0;		/* already registered */
+	if (m->cfg->datadir) {
+		snprintf(path, sizeof(path), "%s/%s", m->cfg->datadir, name);
+		if (!access(path, R_OK))
+			found = path;
+	}
+	for (size_t i = 0; !found && i < sizeof(optrom_dirs) / sizeof(optrom_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", optrom_dirs[i], name);
+		if (!access(path, R_OK))
+			found = path;
+	}
+	if (!found) {
+		fprintf(stderr, "bringup: -kernel: option ROM %s not found (-L DIR, or install "
+			"qemu-system-data): SeaBIOS will not boot the kernel\n", name);
+		return 0;
+	}
+	if (read_whole("-kernel", found, OPTROM_MAX, &rom, &len, err, errlen))
+		return -1;
+	r = rom_add_blob(&m->board, file, rom, len, ROM_NO_GPA);	/* copies it */
+	free(rom);
+	if (r < 0 && r != -EEXIST)
+		return fail(err, errlen, "-kernel: option ROM %s: %s", found, strerror(-r));
+	return 0;
+}
+
+static void fw_cfg_marked(void *opaque)
+{
+	const struct fw_cfg_mark *mk = opaque;
+
+	bootrep_fw_cfg(mk->m->bootrep, mk->what);
+}
+
+static void mark_fw_cfg_steps(struct machine *m, struct fw_cfg *fc)
+{
+	struct fw_cfg_mark *marks = m->fw_cfg_marks;
+	static const struct { uint16_t key; const char *what; } keys[] = {
+		{ FW_CFG_SETUP_DATA, "the kernel's real-mode setup" },
+		{ FW_CFG_KERNEL_DATA, "the kernel" },
+		{ FW_CFG_INITRD_DATA, "the initrd" },
+		{ FW_CFG_CMDLINE_DATA, "the command line" },
+	};
+	unsigned i;
+	int key;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		marks[i] = (struct fw_cfg_mark){ m, keys[i].what };
+		fw_cfg_set_select_cb(fc, keys[i].key, fw_cfg_marked, &marks[i]);
+	}
+	key = fw_cfg_file_key(fc, "genroms/linuxboot_dma.bin");
+	if (key < 0)
+		key = fw_cfg_file_key(fc, "genroms/linuxboot.bin");
+	if (key >= 0) {
+		marks[i] = (struct fw_cfg_mark){ m, "the linuxboot option ROM" };
+		fw_cfg_set_select_cb(fc, (uint16_t)key, fw_cfg_marked, &marks[i]);
+	}
+}
+
 static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -269,7 +364,12 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 		if (fw_cfg_add_kernel(fc, &ka, &layout, &lerr) < 0)
 			return fail(err, errlen, "-kernel: %s",
 				    loader_err_format(&lerr, cfg->kernel, msg, sizeof(msg)));
+		if (layout.bzimage && add_linuxboot_rom(m, fc->dma_enabled, err, errlen))
+			return -1;
 	}
+	/* as QEMU's -nographic: SeaBIOS then puts its console on COM1 (sercon) */
+	if (cfg->nographic && (r = fw_cfg_add_i16(fc, FW_CFG_NOGRAPHIC, 1)) < 0)
+		return fail(err, errlen, "fw_cfg: %s", strerror(-r));
 	for (unsigned i = 0; i < cfg->nfw_cfg; i++) {
 		const struct fw_cfg_opt *o = &cfg->fw_cfg[i];
 
@@ -294,6 +394,8 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 		return r;
 	if ((r = fw_cfg_add_roms(fc, &m->board)) < 0)
 		return fail(err, errlen, "option ROMs into fw_cfg: %s", strerror(-r));
+	if (m->bootrep)
+		mark_fw_cfg_steps(m, fc);	/* last: files no longer move */
 	return 0;
 }
 
@@ -325,6 +427,8 @@ static void host_pio(void *opaque, uint16_t port, void *data, unsigned size, boo
 
 	if (is_write) {
 		memcpy(&v, data, size);
+		if (port == POSTCODE_IOBASE && m->bootrep)
+			bootrep_postcode(m->bootrep, (uint8_t)v);
 		board_pio_write(&m->board, port, v, size);
 	} else {
 		v = board_pio_read(&m->board, port, size);
@@ -713,12 +817,15 @@ static void requests_run(void *opaque)
 				m->shut_down = true;
 				continue;
 			}
+			bootrep_exit(m->bootrep, value, value == 0 ? "guest power-off" :
+				     "exit requested (isa-debug-exit, or an error)");
 			loop_quit(m->loop, value);
 			return;
 		}
 		if (log_enabled(LOG_CPU_RESET))
 			board_log(LOG_CPU_RESET, "system reset (%s)", reset_cause_name((enum reset_cause)value));
 		machine_reset(m, (enum reset_cause)value);
+		bootrep_reset(m->bootrep, reset_cause_name((enum reset_cause)value));
 	}
 }
 
@@ -766,7 +873,88 @@ static void on_signal(void *opaque, int signo)
 	struct machine *m = opaque;
 
 	fprintf(stderr, "bringup: terminating on signal %d\n", signo);
+	bootrep_exit(m->bootrep, 0, "host signal");
 	loop_quit(m->loop, 0);	/* as QEMU: a host-requested shutdown is a clean one */
+}
+
+/* ---- the gdb stub's view of the machine (main thread) --------------------------- */
+
+static void gdb_stop(void *opaque)
+{
+	struct machine *m = opaque;
+
+	cpus_pause(&m->cpus);
+}
+
+static void gdb_resume(void *opaque)
+{
+	struct machine *m = opaque;
+
+	cpus_resume(&m->cpus);
+}
+
+static int gdb_get_state(void *opaque, unsigned cpu, struct cpu_state *s)
+{
+	struct machine *m = opaque;
+
+	if (cpu >= m->cpus.n)
+		return -1;
+	return m->accel.ops->get_state(&m->cpus.v[cpu], s) ? -1 : 0;
+}
+
+static int gdb_set_state(void *opaque, unsigned cpu, const struct cpu_state *s)
+{
+	struct machine *m = opaque;
+
+	if (cpu >= m->cpus.n)
+		return -1;
+	return m->accel.ops->set_state(&m->cpus.v[cpu], s) ? -1 : 0;
+}
+
+/* A debugger may write ROM too (breakpoints in firmware), as QEMU's stub. */
+static int gdb_write_phys(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+	struct machine *m = opaque;
+	int r;
+
+	board_lock(&m->board);
+	r = board_mem_write_rom(&m->board, gpa, buf, len);
+	board_unlock(&m->board);
+	if (r < 0)
+		return -1;
+	if (m->accel.ops == &tcg_accel_ops)
+		tcg_mem_written(&m->accel, gpa, len);	/* drop decoded code there */
+	return 0;
+}
+
+static void gdb_kill(void *opaque)
+{
+	struct machine *m = opaque;
+
+	fprintf(stderr, "bringup: terminated by the debugger\n");
+	bootrep_exit(m->bootrep, 0, "killed by the debugger");
+	loop_quit(m->loop, 0);
+}
+
+static int gdb_setup(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct gdb_target t = {
+		.opaque = m, .ncpus = m->cpus.n, .stop = gdb_stop, .resume = gdb_resume,
+		.get_state = gdb_get_state, .set_state = gdb_set_state,
+		.read_phys = host_read_mem, .write_phys = gdb_write_phys, .kill = gdb_kill,
+	};
+
+	if (!cfg->gdb)
+		return 0;
+	/* -S: the vCPU threads start parked; the stub's first c releases them */
+	if (cfg->start_stopped)
+		cpus_pause(&m->cpus);
+	m->gdb = gdbstub_new(m->loop, cfg->gdb_host, cfg->gdb_port, &t, cfg->start_stopped,
+			     err, errlen);
+	if (!m->gdb && cfg->start_stopped)
+		cpus_resume(&m->cpus);
+	return m->gdb ? 0 : -1;
 }
 
 /* ---- -device help ------------------------------------------------------------------ */
@@ -794,8 +982,8 @@ static char *device_help(const char *opts)
 	if (!strcmp(opts, "help") || !strcmp(opts, "?")) {
 		APPEND("Devices:\n");
 		for (const struct device_type *t = device_type_next(NULL); t; t = device_type_next(t))
-			APPEND("name \"%s\"%s%s\n", t->name, t->desc ? ", desc \"" : "",
-			       t->desc ? t->desc : "");
+			APPEND("name \"%s\"%s%s%s\n", t->name, t->desc ? ", desc \"" : "",
+			       t->desc ? t->desc : "", t->desc ? "\"" : "");
 		return out;
 	}
 	/* TYPE,help */
@@ -853,6 +1041,8 @@ static void serial_tx(void *opaque, uint8_t byte)
 {
 	struct serial_port *p = opaque;
 
+	if (p == &p->m->serial[0])
+		bootrep_serial(p->m->bootrep, byte);
 	if (p->out_fd < 0)
 		return;
 	p->buf[p->len++] = (char)byte;
@@ -981,6 +1171,50 @@ static int serial_setup(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* -debugcon: every isa-debugcon of the board writes to the backend. */
+static void debugcon_out(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+
+	bootrep_debugcon(m->bootrep, byte);
+	chardev_out_put(&m->debugcon, byte);
+}
+
+static int debugcon_setup(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct debugcon *dc;
+
+	if (!cfg->debugcon_given && !m->bootrep)
+		return 0;
+	if (cfg->debugcon_given && cfg->debugcon.kind != SERIAL_NONE && !board_debugcon(&m->board, 0))
+		return fail(err, errlen, "-debugcon: the %s board has no isa-debugcon device "
+			    "(add -device isa-debugcon)", cfg->machine_name);
+	if (chardev_out_open(&m->debugcon, m->loop, &cfg->debugcon, "-debugcon", err, errlen))
+		return -1;
+	board_lock(&m->board);
+	for (unsigned i = 0; (dc = board_debugcon(&m->board, i)); i++) {
+		dc->out = debugcon_out;
+		dc->opaque = m;
+	}
+	board_unlock(&m->board);
+	return 0;
+}
+
+static void debugcon_teardown(struct machine *m)
+{
+	struct debugcon *dc;
+
+	if (!m->debugcon.ready)
+		return;
+	board_lock(&m->board);
+	for (unsigned i = 0; (dc = board_debugcon(&m->board, i)); i++)
+		if (dc->out == debugcon_out)
+			dc->out = NULL;
+	board_unlock(&m->board);
+	chardev_out_close(&m->debugcon);
+}
+
 static void serial_teardown(struct machine *m)
 {
 	for (unsigned i = 0; i < m->nserial; i++) {
@@ -1074,10 +1308,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		setvbuf(m->log, NULL, _IOLBF, 0);
 		log_set_file(m->log);
 	}
-	if (cfg->gdb) {
-		fail(err, errlen, "-gdb: the gdb stub is not built yet");
-		goto fail;
-	}
+	if (cfg->boot_report && !(m->bootrep = bootrep_new()))
+		goto fail_nomem;
 	/* an explicit accelerator that is not in this binary: say so before any work */
 	if (cfg->naccels) {
 		unsigned built = 0;
@@ -1169,6 +1401,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	loop_set_signal_handler(m->loop, on_signal, m);
 	if (serial_setup(m, err, errlen))
 		goto fail;
+	if (debugcon_setup(m, err, errlen))
+		goto fail;
 
 	/* accelerator */
 	m->host = (struct accel_host){
@@ -1192,6 +1426,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	m->cpus_ready = true;
 	if (wire_interrupts(m, err, errlen))
 		goto fail;
+	if (gdb_setup(m, err, errlen))
+		goto fail;
 
 	board_reset(&m->board, RESET_POWER_ON);
 	for (unsigned i = 0; i < m->cpus.n; i++) {
@@ -1210,22 +1446,54 @@ fail:
 	return NULL;
 }
 
+/* At exit, to the -d sink: the steps, then the board's POST code history. */
+static void boot_report_print(struct machine *m)
+{
+	FILE *f = m->log ? m->log : stderr;
+	struct postcode *pc = board_postcode(&m->board);
+	uint8_t codes[POSTCODE_HISTORY];
+	size_t n = pc ? postcode_history(pc, codes, POSTCODE_HISTORY) : 0;
+
+	bootrep_print(m->bootrep, f);
+	if (pc) {
+		fprintf(f, "  POST codes (last %zu distinct, oldest first):", n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, " %02x", codes[i]);
+		fprintf(f, "%s\n", n ? "" : " none");
+	}
+	fflush(f);
+}
+
 int machine_run(struct machine *m)
 {
 	char err[256];
 	int status;
 
+	bootrep_step(m->bootrep, "machine built: %s, %s, %u vCPU%s%s", m->cfg->machine_name,
+		     m->accel.ops->name, m->cpus.n, m->cpus.n == 1 ? "" : "s",
+		     m->cfg->start_stopped ? ", stopped for the debugger (-S)" : "");
+	bootrep_reset(m->bootrep, "power-on");
 	if (cpus_start(&m->cpus, err, sizeof(err))) {
 		fprintf(stderr, "bringup: %s\n", err);
 		return 1;
 	}
 	status = loop_run(m->loop);
+	if (m->gdb) {
+		gdbstub_exited(m->gdb, status);
+		gdbstub_free(m->gdb);
+		m->gdb = NULL;
+	}
 	/* stop the vCPUs before anything they use goes away */
 	cpus_destroy(&m->cpus);
 	m->cpus_ready = false;
 	serial_teardown(m);
+	debugcon_teardown(m);
 	fflush(stdout);
 	term_restore();
+	if (m->bootrep) {
+		bootrep_exit(m->bootrep, status, "main loop ended");
+		boot_report_print(m);
+	}
 	return status;
 }
 
@@ -1233,6 +1501,8 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	gdbstub_free(m->gdb);	/* before the vCPUs: it may hold them stopped */
+	m->gdb = NULL;
 	if (m->cpus_ready)
 		cpus_destroy(&m->cpus);
 	if (m->eoi_poll_ready) {
@@ -1241,8 +1511,10 @@ void machine_destroy(struct machine *m)
 		board_unlock(&m->board);
 		m->eoi_poll_ready = false;
 	}
-	if (m->board_ready)
+	if (m->board_ready) {
 		serial_teardown(m);
+		debugcon_teardown(m);
+	}
 	if (m->accel_ready)
 		m->accel.ops->destroy(&m->accel);
 	if (m->board_ready)
@@ -1263,6 +1535,7 @@ void machine_destroy(struct machine *m)
 	free(m->kernel);
 	free(m->initrd);
 	free(m->fdt);
+	bootrep_free(m->bootrep);
 	term_restore();
 	free(m);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,11 +42,18 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int harness_run(char *const argv[], double timeout_s, struct run_result *r)
+/*
+ * Run argv for at most timeout_s; with a marker, stop (kill) as soon as
+ * stdout contains it. Returns 1 when the marker was seen, else 0; -1 if the
+ * child could not be started.
+ */
+static int run_child(char *const argv[], double timeout_s, const char *marker,
+		     struct run_result *r)
 {
-	int out[2], err[2], st;
+	int out[2], err[2], st, found = 0;
 	struct sink so = {0}, se = {0};
-	double deadline = now_s() + timeout_s;
+	double start = now_s(), deadline = start + timeout_s;
+	size_t mlen = marker ? strlen(marker) : 0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -91,9 +100,15 @@ int harness_run(char *const argv[], double timeout_s, struct run_result *r)
 				fds[i].fd = -1;
 				open_fds--;
 			} else {
+				size_t from = so.len > mlen ? so.len - mlen : 0;
+
 				sink_add(i ? &se : &so, tmp, got);
+				if (!i && marker && strstr(so.buf + from, marker))
+					found = 1;
 			}
 		}
+		if (found)
+			break;
 	}
 	/* Whatever happened, nothing the child started outlives the test. */
 	kill(-pid, SIGKILL);
@@ -110,7 +125,70 @@ int harness_run(char *const argv[], double timeout_s, struct run_result *r)
 		r->status = -1;
 	r->out = so.buf;
 	r->err = se.buf;
-	return 0;
+	r->elapsed = now_s() - start;
+	return found;
+}
+
+int harness_run(char *const argv[], double timeout_s, struct run_result *r)
+{
+	return run_child(argv, timeout_s, NULL, r) < 0 ? -1 : 0;
+}
+
+int harness_run_until(char *const argv[], double timeout_s, const char *marker,
+		      struct run_result *r)
+{
+	return run_child(argv, timeout_s, marker, r);
+}
+
+int harness_spawn(char *const argv[], const char *out_path, const char *err_path)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		setpgid(0, 0);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+int harness_wait(int pid, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+	int st = 0;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		if (now_s() >= deadline) {
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);		/* anything it started goes too */
+	if (r != pid)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
 }
 
 void harness_free(struct run_result *r)
@@ -169,6 +247,30 @@ char *harness_write_temp(const void *buf, size_t len, const char *suffix)
 		abort();
 	close(fd);
 	return path;
+}
+
+const char *harness_kvm_unusable(void)
+{
+	static char why[128];
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm;
+
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "/dev/kvm: %s", strerror(errno));
+		return why;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		close(fd);
+		return "/dev/kvm: unexpected API version";
+	}
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		snprintf(why, sizeof(why), "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
+		close(fd);
+		return why;
+	}
+	close(vm);
+	close(fd);
+	return NULL;
 }
 
 void harness_skip(const char *test, const char *why)

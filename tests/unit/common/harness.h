@@ -14,11 +14,30 @@ struct run_result {
 	bool timed_out;
 	char *out;		/* stdout, NUL-terminated, malloc'd */
 	char *err;		/* stderr, NUL-terminated, malloc'd */
+	double elapsed;		/* seconds from start until the child ended or was killed */
 };
 
 /* Run argv (argv[0] looked up in PATH) with no stdin, for at most timeout_s seconds. */
 int harness_run(char *const argv[], double timeout_s, struct run_result *r);
+/*
+ * The same, but the child (and its process group) is killed as soon as its
+ * stdout contains marker. Returns 1 when the marker appeared (r->elapsed is
+ * then the time it took), 0 when the child ended or timed out without it,
+ * -1 if it could not be started.
+ */
+int harness_run_until(char *const argv[], double timeout_s, const char *marker,
+		      struct run_result *r);
 void harness_free(struct run_result *r);
+
+/*
+ * A child that runs while the test talks to it (a VMM with a gdb stub):
+ * stdin from /dev/null, stdout and stderr to the files given (NULL: dropped).
+ * harness_wait() waits for it at most timeout_s, then kills its process
+ * group; returns its status as run_result.status, -1 on timeout.
+ * Every spawned child must be waited for, pass or fail.
+ */
+int harness_spawn(char *const argv[], const char *out_path, const char *err_path);
+int harness_wait(int pid, double timeout_s);
 
 /* Paths set by the Makefile: $(BUILD), the asset cache, the source tree. */
 const char *harness_build_dir(void);
@@ -32,6 +51,9 @@ const char *harness_asset_path(const char *name);
 void *harness_read_file(const char *path, size_t *len);
 /* Write a buffer to a fresh temporary file; returns its malloc'd path. */
 char *harness_write_temp(const void *buf, size_t len, const char *suffix);
+
+/* NULL when /dev/kvm can create a VM here, else why not (a static string). */
+const char *harness_kvm_unusable(void);
 
 /* Print a skip line (the suite still passes); Check has no skip status. */
 void harness_skip(const char *test, const char *why);

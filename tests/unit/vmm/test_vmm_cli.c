@@ -84,7 +84,8 @@ static const struct bad_case bad_cases[] = {
 	{ { "--frobnicate", NULL }, "bringup: unknown option '--frobnicate'" },
 	{ { "disk.img", NULL }, "bringup: unexpected argument 'disk.img' (disk images go through -drive)" },
 	{ { "-accel", "tcg", NULL }, "bringup: accelerator 'tcg' is not built yet" },
-	{ { "-gdb", "tcp::1234", NULL }, "bringup: -gdb: the gdb stub is not built yet" },
+	{ { "-gdb", "unix:/tmp/gdb.sock", NULL },
+	  "bringup: -gdb: 'unix:/tmp/gdb.sock' is not supported (tcp:[HOST]:PORT, or none)" },
 };
 
 static struct run_result run_bringup(const char *const *args)

@@ -1,0 +1,778 @@
+/*
+ * gdb remote stub (see gdbstub.h). The protocol: packets "$data#cs" acked
+ * with '+', 0x03 to interrupt; see gdb's "Remote Protocol" appendix.
+ */
+#include "vmm/gdbstub.h"
+#include "vmm/gdbstub_int.h"
+#include "vmm/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define GDB_PACKET_MAX	4096		/* what we advertise (PacketSize) */
+#define GDB_RX_MAX	(GDB_PACKET_MAX * 2 + 64)
+#define GDB_MEM_MAX	((GDB_PACKET_MAX - 16) / 2)	/* bytes per m reply */
+#define GDB_SIGINT	2
+#define GDB_SIGTRAP	5
+
+struct gdbstub {
+	struct loop *loop;
+	struct gdb_target t;
+	int listen_fd, fd;
+	bool holding;			/* the stub holds the vCPUs stopped */
+	bool start_hold;		/* ... since -S, until a client continues */
+	unsigned cpu_g;			/* Hg: registers and memory */
+	char rx[GDB_RX_MAX];
+	size_t rx_len;
+	char *out;			/* reply being built */
+	size_t out_len, out_cap;
+};
+
+/* ---- packets ------------------------------------------------------------------------ */
+
+static const char hexdig[] = "0123456789abcdef";
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void out_reset(struct gdbstub *g)
+{
+	g->out_len = 0;
+}
+
+static void out_add(struct gdbstub *g, const char *p, size_t n)
+{
+	if (g->out_len + n + 1 > g->out_cap) {
+		size_t cap = g->out_cap ? g->out_cap : 1024;
+		char *o;
+
+		while (cap < g->out_len + n + 1)
+			cap *= 2;
+		o = realloc(g->out, cap);
+		if (!o)
+			return;		/* the reply is cut; gdb sees a bad packet, not a crash */
+		g->out = o;
+		g->out_cap = cap;
+	}
+	memcpy(g->out + g->out_len, p, n);
+	g->out_len += n;
+	g->out[g->out_len] = 0;
+}
+
+static void out_str(struct gdbstub *g, const char *s)
+{
+	out_add(g, s, strlen(s));
+}
+
+static void out_hex(struct gdbstub *g, const void *buf, size_t n)
+{
+	const uint8_t *b = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		char h[2] = { hexdig[b[i] >> 4], hexdig[b[i] & 15] };
+		out_add(g, h, 2);
+	}
+}
+
+static void send_raw(struct gdbstub *g, const char *p, size_t n)
+{
+	while (n && g->fd >= 0) {
+		ssize_t w = send(g->fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;		/* a dead client is found by the next read */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Send "$<data>#cs", escaping the protocol's special characters. */
+static void send_packet(struct gdbstub *g, const char *data, size_t n)
+{
+	char *pkt = malloc(n * 2 + 4);
+	size_t len = 0;
+	uint8_t sum = 0;
+
+	if (!pkt)
+		return;
+	pkt[len++] = '$';
+	for (size_t i = 0; i < n; i++) {
+		char c = data[i];
+
+		if (c == '$' || c == '#' || c == '}' || c == '*') {
+			pkt[len++] = '}';
+			sum += '}';
+			c ^= 0x20;
+		}
+		pkt[len++] = c;
+		sum += (uint8_t)c;
+	}
+	pkt[len++] = '#';
+	pkt[len++] = hexdig[sum >> 4];
+	pkt[len++] = hexdig[sum & 15];
+	send_raw(g, pkt, len);
+	free(pkt);
+}
+
+static void reply(struct gdbstub *g, const char *s)
+{
+	send_packet(g, s, strlen(s));
+}
+
+static void reply_out(struct gdbstub *g)
+{
+	send_packet(g, g->out ? g->out : "", g->out_len);
+}
+
+/* ---- the guest ------------------------------------------------------------------- */
+
+static void hold(struct gdbstub *g)
+{
+	if (!g->holding) {
+		g->t.stop(g->t.opaque);
+		g->holding = true;
+	}
+}
+
+static void release(struct gdbstub *g)
+{
+	if (g->holding) {
+		g->holding = false;
+		g->start_hold = false;
+		g->t.resume(g->t.opaque);
+	}
+}
+
+static void stop_reply(struct gdbstub *g, int sig)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "T%02xthread:%x;", sig, g->cpu_g + 1);
+	reply(g, buf);
+}
+
+/* Parse a hex number ending at one of the stop characters (or the end). */
+static bool parse_hex(const char **p, uint64_t *v, const char *stops)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+	int d, n = 0;
+
+	while ((d = hexval(*s)) >= 0) {
+		if (n++ == 16)
+			return false;
+		x = x << 4 | (uint64_t)d;
+		s++;
+	}
+	if (!n || (*s && !strchr(stops, *s)))
+		return false;
+	*v = x;
+	*p = s;
+	return true;
+}
+
+/* gdb thread ids: -1 all, 0 any, else vCPU index + 1. */
+static bool parse_thread(struct gdbstub *g, const char *p, unsigned *cpu)
+{
+	uint64_t id;
+
+	if (!strcmp(p, "-1") || !strcmp(p, "0")) {
+		*cpu = 0;
+		return true;
+	}
+	if (!parse_hex(&p, &id, "") || id == 0 || id > g->t.ncpus)
+		return false;
+	*cpu = (unsigned)id - 1;
+	return true;
+}
+
+static int get_state(struct gdbstub *g, struct cpu_state *s)
+{
+	return g->t.get_state(g->t.opaque, g->cpu_g, s);
+}
+
+static void cmd_read_regs(struct gdbstub *g)
+{
+	struct cpu_state s;
+
+	if (get_state(g, &s)) {
+		reply(g, "E14");
+		return;
+	}
+	out_reset(g);
+	for (unsigned i = 0; i < gdb_nregs; i++) {
+		uint64_t v;
+
+		if (gdb_reg_get(&s, i, &v)) {
+			out_hex(g, &v, gdb_regs[i].bits / 8);
+		} else {
+			for (unsigned b = 0; b < gdb_regs[i].bits / 8; b++)
+				out_str(g, "xx");
+		}
+	}
+	reply_out(g);
+}
+
+/* Hex of n bytes (little-endian) into v; 'x' bytes leave the register alone. */
+static int parse_reg_value(const char *p, unsigned nbytes, uint64_t *v, bool *skip)
+{
+	uint64_t x = 0;
+
+	*skip = p[0] == 'x';
+	for (unsigned b = 0; b < nbytes; b++) {
+		int hi = hexval(p[2 * b]), lo = hexval(p[2 * b + 1]);
+
+		if (*skip) {
+			if (p[2 * b] != 'x' || p[2 * b + 1] != 'x')
+				return -1;
+			continue;
+		}
+		if (hi < 0 || lo < 0)
+			return -1;
+		if (b < 8)
+			x |= (uint64_t)(hi << 4 | lo) << (8 * b);
+	}
+	*v = x;
+	return 0;
+}
+
+static void cmd_write_regs(struct gdbstub *g, const char *p)
+{
+	struct cpu_state s;
+	size_t need = 0;
+
+	for (unsigned i = 0; i < gdb_nregs; i++)
+		need += gdb_regs[i].bits / 4;
+	if (strlen(p) != need) {
+		reply(g, "E22");
+		return;
+	}
+	if (get_state(g, &s)) {
+		reply(g, "E14");
+		return;
+	}
+	for (unsigned i = 0; i < gdb_nregs; i++) {
+		uint64_t v;
+		bool skip;
+
+		if (parse_reg_value(p, gdb_regs[i].bits / 8, &v, &skip)) {
+			reply(g, "E22");
+			return;
+		}
+		if (!skip)
+			gdb_reg_set(&s, i, v);
+		p += gdb_regs[i].bits / 4;
+	}
+	reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
+}
+
+static void cmd_read_reg(struct gdbstub *g, const char *p)
+{
+	struct cpu_state s;
+	uint64_t n, v;
+
+	if (!parse_hex(&p, &n, "") || n >= gdb_nregs) {
+		reply(g, "E22");
+		return;
+	}
+	if (get_state(g, &s)) {
+		reply(g, "E14");
+		return;
+	}
+	out_reset(g);
+	if (gdb_reg_get(&s, (unsigned)n, &v)) {
+		out_hex(g, &v, gdb_regs[n].bits / 8);
+	} else {
+		for (unsigned b = 0; b < gdb_regs[n].bits / 8; b++)
+			out_str(g, "xx");
+	}
+	reply_out(g);
+}
+
+static void cmd_write_reg(struct gdbstub *g, const char *p)
+{
+	struct cpu_state s;
+	uint64_t n, v;
+	bool skip;
+
+	if (!parse_hex(&p, &n, "=") || *p != '=' || n >= gdb_nregs ||
+	    strlen(p + 1) != gdb_regs[n].bits / 4 || parse_reg_value(p + 1, gdb_regs[n].bits / 8, &v, &skip)) {
+		reply(g, "E22");
+		return;
+	}
+	if (get_state(g, &s)) {
+		reply(g, "E14");
+		return;
+	}
+	if (!skip)
+		gdb_reg_set(&s, (unsigned)n, v);
+	reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
+}
+
+/*
+ * Memory at linear address la, page by page. Reads return what could be
+ * read (gdb accepts a short reply); 0 bytes is an error.
+ */
+static size_t mem_access(struct gdbstub *g, uint64_t la, uint8_t *buf, size_t len, bool write)
+{
+	struct cpu_state s;
+	size_t done = 0;
+
+	if (get_state(g, &s))
+		return 0;
+	while (done < len) {
+		uint64_t pa, left;
+		size_t n;
+		int r;
+
+		if (gdb_linear_to_phys(&g->t, &s, la + done, &pa, &left))
+			break;
+		n = len - done < left ? len - done : (size_t)left;
+		r = write ? g->t.write_phys(g->t.opaque, pa, buf + done, n) :
+			    g->t.read_phys(g->t.opaque, pa, buf + done, n);
+		if (r)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+static void cmd_read_mem(struct gdbstub *g, const char *p)
+{
+	uint64_t addr, len;
+	uint8_t buf[GDB_MEM_MAX];
+	size_t got;
+
+	if (!parse_hex(&p, &addr, ",") || *p++ != ',' || !parse_hex(&p, &len, "") ) {
+		reply(g, "E22");
+		return;
+	}
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	if (!len) {
+		reply(g, "");
+		return;
+	}
+	got = mem_access(g, addr, buf, (size_t)len, false);
+	if (!got) {
+		reply(g, "E14");
+		return;
+	}
+	out_reset(g);
+	out_hex(g, buf, got);
+	reply_out(g);
+}
+
+static void cmd_write_mem(struct gdbstub *g, const char *p)
+{
+	uint64_t addr, len;
+	uint8_t buf[GDB_PACKET_MAX];
+
+	if (!parse_hex(&p, &addr, ",") || *p++ != ',' || !parse_hex(&p, &len, ":") || *p++ != ':' ||
+	    len > sizeof(buf) || strlen(p) != len * 2) {
+		reply(g, "E22");
+		return;
+	}
+	for (uint64_t i = 0; i < len; i++) {
+		int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			reply(g, "E22");
+			return;
+		}
+		buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (len && mem_access(g, addr, buf, (size_t)len, true) != len) {
+		reply(g, "E14");
+		return;
+	}
+	reply(g, "OK");
+}
+
+/* qXfer:features:read:target.xml:OFFSET,LENGTH */
+static void cmd_xfer_features(struct gdbstub *g, const char *p)
+{
+	const char *xml = gdb_target_xml();
+	uint64_t off, len;
+	size_t total;
+
+	if (strncmp(p, "target.xml:", 11)) {
+		reply(g, "E00");
+		return;
+	}
+	p += 11;
+	if (!xml || !parse_hex(&p, &off, ",") || *p++ != ',' || !parse_hex(&p, &len, "")) {
+		reply(g, "E00");
+		return;
+	}
+	total = strlen(xml);
+	if (off >= total) {
+		reply(g, "l");
+		return;
+	}
+	if (len > GDB_PACKET_MAX - 8)
+		len = GDB_PACKET_MAX - 8;
+	out_reset(g);
+	out_str(g, off + len >= total ? "l" : "m");
+	out_add(g, xml + off, off + len >= total ? total - off : (size_t)len);
+	reply_out(g);
+}
+
+static void client_close(struct gdbstub *g);
+
+static void cmd_query(struct gdbstub *g, const char *p)
+{
+	char buf[64];
+
+	if (!strncmp(p, "qSupported", 10)) {
+		snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+", GDB_PACKET_MAX);
+		reply(g, buf);
+	} else if (!strncmp(p, "qXfer:features:read:", 20)) {
+		cmd_xfer_features(g, p + 20);
+	} else if (!strcmp(p, "qAttached")) {
+		reply(g, "1");
+	} else if (!strcmp(p, "qC")) {
+		snprintf(buf, sizeof(buf), "QC%x", g->cpu_g + 1);
+		reply(g, buf);
+	} else if (!strcmp(p, "qfThreadInfo")) {
+		out_reset(g);
+		out_str(g, "m");
+		for (unsigned i = 0; i < g->t.ncpus; i++) {
+			snprintf(buf, sizeof(buf), "%s%x", i ? "," : "", i + 1);
+			out_str(g, buf);
+		}
+		reply_out(g);
+	} else if (!strcmp(p, "qsThreadInfo")) {
+		reply(g, "l");
+	} else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
+		unsigned cpu;
+
+		if (!parse_thread(g, p + 17, &cpu)) {
+			reply(g, "E22");
+			return;
+		}
+		snprintf(buf, sizeof(buf), "vCPU %u", cpu);
+		out_reset(g);
+		out_hex(g, buf, strlen(buf));
+		reply_out(g);
+	} else if (!strncmp(p, "qSymbol", 7)) {
+		reply(g, "OK");
+	} else {
+		reply(g, "");		/* qOffsets, qTStatus, ...: not supported */
+	}
+}
+
+/* One packet's payload (NUL-terminated, unescaped). */
+static void handle_packet(struct gdbstub *g, const char *p)
+{
+	unsigned cpu;
+
+	switch (p[0]) {
+	case '?':
+		hold(g);
+		stop_reply(g, GDB_SIGTRAP);
+		return;
+	case 'g':
+		cmd_read_regs(g);
+		return;
+	case 'G':
+		cmd_write_regs(g, p + 1);
+		return;
+	case 'p':
+		cmd_read_reg(g, p + 1);
+		return;
+	case 'P':
+		cmd_write_reg(g, p + 1);
+		return;
+	case 'm':
+		cmd_read_mem(g, p + 1);
+		return;
+	case 'M':
+		cmd_write_mem(g, p + 1);
+		return;
+	case 'H':
+		if ((p[1] != 'g' && p[1] != 'c') || !parse_thread(g, p + 2, &cpu)) {
+			reply(g, "E22");
+			return;
+		}
+		if (p[1] == 'g')
+			g->cpu_g = cpu;
+		reply(g, "OK");
+		return;
+	case 'T':
+		reply(g, parse_thread(g, p + 1, &cpu) ? "OK" : "E22");
+		return;
+	case 'c':
+		if (p[1]) {
+			struct cpu_state s;
+			const char *a = p + 1;
+			uint64_t addr;
+
+			if (!parse_hex(&a, &addr, "") || get_state(g, &s)) {
+				reply(g, "E22");
+				return;
+			}
+			s.rip = addr;
+			g->t.set_state(g->t.opaque, g->cpu_g, &s);
+		}
+		release(g);		/* the stop reply comes with the next stop */
+		return;
+	case 's':
+		reply(g, "E01");	/* no single-step hook in accel.h yet (gdbstub.h) */
+		return;
+	case 'Z':
+	case 'z':
+		/* no breakpoint hook: say so rather than let gdb patch int3 */
+		reply(g, p[1] == '0' || p[1] == '1' ? "E22" : "");
+		return;
+	case 'k':
+		g->t.kill(g->t.opaque);
+		client_close(g);
+		return;
+	case 'D':
+		reply(g, "OK");
+		g->start_hold = false;		/* detach: the guest runs */
+		client_close(g);
+		return;
+	case 'q':
+		cmd_query(g, p);
+		return;
+	case 'v':
+		if (!strncmp(p, "vKill", 5)) {
+			reply(g, "OK");
+			g->t.kill(g->t.opaque);
+			client_close(g);
+			return;
+		}
+		reply(g, "");		/* vCont?, vMustReplyEmpty, ...: plain c/s instead */
+		return;
+	default:
+		reply(g, "");
+		return;
+	}
+}
+
+/*
+ * Packets and interrupts in the receive buffer. A packet that arrives while
+ * the guest runs (gdb does not send one in all-stop mode) is served with the
+ * vCPUs stopped for that packet only.
+ */
+static void process_rx(struct gdbstub *g)
+{
+	size_t i = 0;
+
+	while (i < g->rx_len && g->fd >= 0) {
+		char c = g->rx[i];
+
+		if (c == 0x03) {
+			i++;
+			if (!g->holding) {
+				hold(g);
+				stop_reply(g, GDB_SIGINT);
+			}
+			continue;
+		}
+		if (c != '$') {
+			i++;		/* acks and noise */
+			continue;
+		}
+		char *hash = memchr(g->rx + i, '#', g->rx_len - i);
+		if (!hash || (size_t)(hash - g->rx) + 3 > g->rx_len)
+			break;		/* incomplete */
+		size_t start = i + 1, end = (size_t)(hash - g->rx);
+		int hi = hexval(hash[1]), lo = hexval(hash[2]);
+		uint8_t sum = 0;
+		char pkt[GDB_RX_MAX];
+		size_t n = 0;
+
+		for (size_t k = start; k < end; k++)
+			sum += (uint8_t)g->rx[k];
+		i = end + 3;
+		if (hi < 0 || lo < 0 || (uint8_t)(hi << 4 | lo) != sum) {
+			send_raw(g, "-", 1);
+			continue;
+		}
+		send_raw(g, "+", 1);
+		for (size_t k = start; k < end; k++) {
+			char ch = g->rx[k];
+
+			if (ch == '}' && k + 1 < end)
+				ch = g->rx[++k] ^ 0x20;
+			pkt[n++] = ch;
+		}
+		pkt[n] = 0;
+		if (g->holding || pkt[0] == 'c' || pkt[0] == '?' || pkt[0] == 'k' || pkt[0] == 'D' ||
+		    !strncmp(pkt, "vKill", 5)) {
+			handle_packet(g, pkt);
+		} else {
+			g->t.stop(g->t.opaque);
+			handle_packet(g, pkt);
+			g->t.resume(g->t.opaque);
+		}
+	}
+	if (g->fd < 0) {
+		g->rx_len = 0;
+		return;
+	}
+	memmove(g->rx, g->rx + i, g->rx_len - i);
+	g->rx_len -= i;
+	if (g->rx_len == sizeof(g->rx))
+		g->rx_len = 0;		/* a packet larger than we take: drop it */
+}
+
+/* ---- sockets ------------------------------------------------------------------------ */
+
+static void client_close(struct gdbstub *g)
+{
+	if (g->fd < 0)
+		return;
+	loop_del_fd(g->loop, g->fd);
+	close(g->fd);
+	g->fd = -1;
+	g->rx_len = 0;
+	/* a guest nobody debugs runs again, unless -S still waits for a first c */
+	if (!g->start_hold)
+		release(g);
+}
+
+static void client_ready(void *opaque, int fd, uint32_t events)
+{
+	struct gdbstub *g = opaque;
+	ssize_t n = read(fd, g->rx + g->rx_len, sizeof(g->rx) - g->rx_len);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_close(g);
+		return;
+	}
+	g->rx_len += (size_t)n;
+	process_rx(g);
+}
+
+static void listen_ready(void *opaque, int fd, uint32_t events)
+{
+	struct gdbstub *g = opaque;
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int one = 1;
+	struct timeval tv = { .tv_sec = 2 };
+
+	if (c < 0)
+		return;
+	if (g->fd >= 0) {
+		close(c);		/* one debugger at a time */
+		return;
+	}
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* replies are small; a client that stops reading must not hang the loop */
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (loop_add_fd(g->loop, c, EPOLLIN, client_ready, g)) {
+		close(c);
+		return;
+	}
+	g->fd = c;
+	g->cpu_g = 0;
+	hold(g);		/* as QEMU: an attaching debugger stops the guest */
+}
+
+struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
+			    const struct gdb_target *t, bool stopped, char *err, size_t errlen)
+{
+	struct gdbstub *g = calloc(1, sizeof(*g));
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL, *ai;
+	char portstr[16];
+	int r, one = 1, last_errno = 0;
+
+	if (!g) {
+		snprintf(err, errlen, "-gdb: out of memory");
+		return NULL;
+	}
+	g->loop = l;
+	g->t = *t;
+	g->fd = g->listen_fd = -1;
+	g->holding = g->start_hold = stopped;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	r = getaddrinfo(host, portstr, &hints, &res);
+	if (r) {
+		snprintf(err, errlen, "-gdb: %s: %s", host ? host : "*", gai_strerror(r));
+		free(g);
+		return NULL;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				ai->ai_protocol);
+
+		if (fd < 0) {
+			last_errno = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0) {
+			g->listen_fd = fd;
+			break;
+		}
+		last_errno = errno;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	if (g->listen_fd < 0) {
+		snprintf(err, errlen, "-gdb: cannot listen on %s:%u: %s", host ? host : "",
+			 port, strerror(last_errno ? last_errno : EADDRNOTAVAIL));
+		free(g);
+		return NULL;
+	}
+	if (loop_add_fd(l, g->listen_fd, EPOLLIN, listen_ready, g)) {
+		snprintf(err, errlen, "-gdb: cannot watch the socket");
+		close(g->listen_fd);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void gdbstub_exited(struct gdbstub *g, int status)
+{
+	char buf[8];
+
+	if (!g || g->fd < 0)
+		return;
+	snprintf(buf, sizeof(buf), "W%02x", status & 0xff);
+	reply(g, buf);
+}
+
+void gdbstub_free(struct gdbstub *g)
+{
+	if (!g)
+		return;
+	g->start_hold = false;
+	client_close(g);
+	if (g->listen_fd >= 0) {
+		loop_del_fd(g->loop, g->listen_fd);
+		close(g->listen_fd);
+	}
+	release(g);
+	free(g->out);
+	free(g);
+}
