@@ -63,18 +63,6 @@ static const struct {
 	{ "sse.fadd", "SSE float arithmetic in the software CPU (issue 7) not landed yet" },
 	{ "sse.fmul", "SSE float arithmetic in the software CPU (issue 7) not landed yet" },
 	{ "sse.fsqrt", "SSE float arithmetic in the software CPU (issue 7) not landed yet" },
-	/* found by this test: in 64-bit mode a 32-bit shift or rotate by a count
-	 * of 0 must still zero-extend the destination (QEMU does) */
-	{ "shl.64", "tcg: 32-bit shift by 0 in 64-bit mode keeps bits 63:32" },
-	{ "shr.64", "tcg: 32-bit shift by 0 in 64-bit mode keeps bits 63:32" },
-	{ "sar.64", "tcg: 32-bit shift by 0 in 64-bit mode keeps bits 63:32" },
-	{ "rol.64", "tcg: 32-bit rotate by 0 in 64-bit mode keeps bits 63:32" },
-	{ "ror.64", "tcg: 32-bit rotate by 0 in 64-bit mode keeps bits 63:32" },
-	{ "rcl.64", "tcg: 32-bit rotate by 0 in 64-bit mode keeps bits 63:32" },
-	{ "rcr.64", "tcg: 32-bit rotate by 0 in 64-bit mode keeps bits 63:32" },
-	/* and shld with a 64-bit operand and count 63 sets CF from the wrong bit */
-	{ "shld.64", "tcg: shld r64 CF for count 63; 32-bit shld by 0 keeps bits 63:32" },
-	{ "shrd.64", "tcg: 32-bit shrd by 0 in 64-bit mode keeps bits 63:32" },
 };
 
 struct digests {

@@ -85,8 +85,15 @@ static inline void do_shift(struct tcg_cpu *cpu, const struct insn *in, uint64_t
 	unsigned size = in->osz, op = (in->modrm >> 3) & 7;
 
 	if (!(count & (size == 8 ? 63 : 31))) {
-		/* no flags, no write; a memory operand is still checked */
-		(void)rm_read(cpu, in, size);
+		/*
+		 * No flags and no memory write (a memory operand is still
+		 * checked); a 32-bit register is still written, so its upper
+		 * half is zeroed in 64-bit mode, as QEMU does.
+		 */
+		uint64_t a = rm_read(cpu, in, size);
+
+		if (!(in->flags & INSN_MEM) && size == 4)
+			reg_write(cpu, in->rm, in->rm8, size, a);
 		return;
 	}
 	if (!(in->flags & INSN_MEM)) {
@@ -125,16 +132,23 @@ void op_shxd(struct tcg_cpu *cpu, const struct insn *in)
 	} else {
 		a = reg_read(cpu, in->rm, in->rm8, size);
 	}
-	if (!c)
+	if (!c) {
+		/* as a shift by 0: a 32-bit register is still zero-extended */
+		if (!(in->flags & INSN_MEM) && size == 4)
+			reg_write(cpu, in->rm, in->rm8, size, a);
 		return;
+	}
 	if (left) {
 		/* a:b:a for 16-bit counts above 16, as QEMU */
+		unsigned top = size == 2 ? 48 : 2 * bits;	/* width of the value */
+
 		wide = ((unsigned __int128)a << bits) | b;
 		if (size == 2)
 			wide = (wide << 16) | a;
+		/* the last bit out, read before the shift: top - c is 1..127 */
+		cf = (uint64_t)(wide >> (top - c)) & 1;
 		wide <<= c;
 		r = (uint64_t)(wide >> (size == 2 ? 32 : bits)) & m;
-		cf = (uint64_t)(wide >> (size == 2 ? 48 : 2 * bits)) & 1;
 	} else {
 		wide = ((unsigned __int128)b << bits) | a;
 		if (size == 2)
