@@ -26,6 +26,8 @@
 #include "board/pic.h"
 #include "board/postcode.h"
 #include "board/uart.h"
+#include "board/virtio_dev.h"
+#include "board/virtio_mmio.h"
 #include "loader/loader.h"
 
 #include <errno.h>
@@ -103,6 +105,14 @@ struct machine {
 	struct bootrep *bootrep;	/* -d boot; NULL otherwise */
 	struct fw_cfg_mark fw_cfg_marks[FW_CFG_MARKS];
 	struct gdbstub *gdb;		/* -gdb, -s */
+	struct virtio_drive **drives;	/* -drive, by index in cfg->drives */
+	bool *drive_auto;		/* the VMM adds its virtio-blk device */
+	unsigned ndrives;
+	struct virtio_net_backend **netdevs;	/* -netdev */
+	unsigned nnetdevs;
+	struct virtio_chardev hvc;	/* "stdio": a virtio console on the serial output */
+	bool hvc_registered;
+	char *cmdline;			/* -append plus the virtio-mmio slots (microvm) */
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -118,6 +128,56 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- board description --------------------------------------------------------- */
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/*
+ * Our virtio-*-pci devices are modern-only: QEMU's disable-legacy=on and
+ * disable-modern=off ask for exactly that and are dropped; the opposite
+ * values cannot be honoured. Returns a malloc'd copy, or NULL with err set.
+ */
+static char *device_opts_filter(const char *opts, char *err, size_t errlen)
+{
+	const char *comma = strchr(opts, ',');
+	size_t tlen = comma ? (size_t)(comma - opts) : strlen(opts);
+	char *out = malloc(strlen(opts) + 1);
+	const char *p = opts + tlen;
+	size_t o = tlen;
+
+	if (!out) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(out, opts, tlen);
+	if (!has_prefix(opts, "virtio-") || tlen < 4 || strncmp(opts + tlen - 4, "-pci", 4)) {
+		strcpy(out, opts);
+		return out;
+	}
+	while (*p == ',') {
+		const char *q = strchr(p + 1, ',');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+
+		if ((len == 18 && !strncmp(p, ",disable-legacy=on", len)) ||
+		    (len == 19 && !strncmp(p, ",disable-modern=off", len))) {
+			p += len;
+			continue;
+		}
+		if (has_prefix(p, ",disable-legacy=") || has_prefix(p, ",disable-modern=")) {
+			fail(err, errlen, "-device %.*s: %.*s: only modern virtio (disable-legacy=on) "
+			     "is supported", (int)tlen, opts, (int)(len - 1), p + 1);
+			free(out);
+			return NULL;
+		}
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+	}
+	out[o] = 0;
+	return out;
+}
+
 /*
  * -m, -smp and -device edit the tree before the board is built, as the
  * binding says; the tree grows as needed.
@@ -132,7 +192,7 @@ static int build_fdt(struct machine *m, char *err, size_t errlen)
 		return fail(err, errlen, "-machine: no built-in description for '%s'", cfg->machine_name);
 	if (!len)
 		len = fdt_totalsize(dtb);
-	m->fdt_size = len + 4096 + (size_t)cfg->smp * 128 + cfg->devices.n * 256;
+	m->fdt_size = len + 4096 + (size_t)cfg->smp * 128 + (cfg->devices.n + m->ndrives) * 256;
 	for (;;) {
 		struct board_err berr = { 0 };
 		const char *opt = "-machine";
@@ -151,8 +211,25 @@ static int build_fdt(struct machine *m, char *err, size_t errlen)
 			r = board_fdt_set_cpus(m->fdt, cfg->smp, &berr);
 		}
 		for (unsigned i = 0; !r && i < cfg->devices.n; i++) {
+			char *opts = device_opts_filter(cfg->devices.v[i], err, errlen);
+
+			if (!opts)
+				return -1;
 			opt = "-device";
-			r = board_fdt_add_device(m->fdt, cfg->devices.v[i], &berr);
+			r = board_fdt_add_device(m->fdt, opts, &berr);
+			free(opts);
+		}
+		/* -drive if=virtio (or without if=): the device the drive asks for */
+		for (unsigned i = 0; !r && i < m->ndrives; i++) {
+			char dev[256];
+
+			if (!m->drive_auto[i])
+				continue;
+			opt = "-drive";
+			snprintf(dev, sizeof(dev), "%s,drive=%s",
+				 strcmp(cfg->machine_name, "microvm") ? "virtio-blk-pci" : "virtio-blk-device",
+				 m->drives[i]->id);
+			r = board_fdt_add_device(m->fdt, dev, &berr);
 		}
 		if (r == -ENOSPC && m->fdt_size < (64u << 20)) {
 			m->fdt_size *= 2;
@@ -359,7 +436,7 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 		ka.kernel_len = m->kernel_len;
 		ka.initrd = m->initrd;
 		ka.initrd_len = m->initrd_len;
-		ka.cmdline = cfg->append;
+		ka.cmdline = m->cmdline ? m->cmdline : cfg->append;
 		ka.below_4g = m->board.mem.below_4g;
 		if (fw_cfg_add_kernel(fc, &ka, &layout, &lerr) < 0)
 			return fail(err, errlen, "-kernel: %s",
@@ -1063,8 +1140,15 @@ static void stdin_feed(struct machine *m)
 	struct uart *u = m->serial[0].uart;
 	bool pending;
 
+	/* a guest with a virtio console (hvc0) reads its input there */
+	if (m->hvc.dev && m->stdin_off < m->stdin_len) {
+		ssize_t n = virtio_chardev_input(&m->hvc, m->stdin_buf + m->stdin_off,
+						 m->stdin_len - m->stdin_off);
+		if (n > 0)
+			m->stdin_off += (size_t)n;
+	}
 	board_lock(&m->board);
-	while (m->stdin_off < m->stdin_len && uart_can_receive(u)) {
+	while (!m->hvc.dev && m->stdin_off < m->stdin_len && uart_can_receive(u)) {
 		size_t n = uart_receive(u, m->stdin_buf + m->stdin_off, m->stdin_len - m->stdin_off);
 		if (!n)
 			break;
@@ -1123,6 +1207,118 @@ static void stdin_ready(void *opaque, int fd, uint32_t events)
 		m->stdin_buf[m->stdin_len++] = c;
 	}
 	stdin_feed(m);
+}
+
+/* ---- virtio backends ---------------------------------------------------------------- */
+
+/* The virtio console's output joins COM1's; vCPU thread, board lock held. */
+static void hvc_write(struct virtio_chardev *c, const void *buf, size_t len)
+{
+	struct machine *m = c->opaque;
+	const uint8_t *p = buf;
+
+	if (!m->nserial || !m->serial[0].flush_bh)
+		return;
+	for (size_t i = 0; i < len; i++)
+		serial_tx(&m->serial[0], p[i]);
+}
+
+/* The value of option name= in "type,a=b,name=v", copied into buf; false if absent. */
+static bool opt_value(const char *opts, const char *name, char *buf, size_t len)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = strchr(opts, ','); p; p = strchr(p + 1, ',')) {
+		if (!strncmp(p + 1, name, nlen) && p[1 + nlen] == '=') {
+			const char *v = p + 2 + nlen;
+			size_t vlen = strcspn(v, ",");
+
+			if (vlen >= len)
+				return false;
+			memcpy(buf, v, vlen);
+			buf[vlen] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* -drive, -netdev and the console chardev, registered before the board is built. */
+static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	m->drives = calloc(cfg->drives.n + 1, sizeof(*m->drives));
+	m->drive_auto = calloc(cfg->drives.n + 1, sizeof(*m->drive_auto));
+	m->netdevs = calloc(cfg->netdevs.n + 1, sizeof(*m->netdevs));
+	if (!m->drives || !m->drive_auto || !m->netdevs)
+		return fail(err, errlen, "out of memory");
+	for (unsigned i = 0; i < cfg->drives.n; i++) {
+		struct board_err berr = { 0 };
+
+		if (virtio_drive_add(cfg->drives.v[i], &m->drives[i], &m->drive_auto[i], &berr) < 0)
+			return fail(err, errlen, "%s%s", berr.msg[0] == '-' ? "" : "-drive: ", berr.msg);
+		m->ndrives = i + 1;
+	}
+	for (unsigned i = 0; i < cfg->netdevs.n; i++) {
+		const char *opts = cfg->netdevs.v[i];
+		size_t tlen = strcspn(opts, ",");
+		char id[128];
+
+		if (tlen == 8 && !strncmp(opts, "loopback", tlen)) {
+			if (!opt_value(opts, "id", id, sizeof(id)) || !id[0])
+				return fail(err, errlen, "-netdev %s: id= is required", opts);
+			if (virtio_backend_find(VIRTIO_BACKEND_NETDEV, id))
+				return fail(err, errlen, "-netdev %s: duplicate id '%s'", opts, id);
+			m->netdevs[i] = virtio_net_loopback_new(id);
+			if (!m->netdevs[i])
+				return fail(err, errlen, "-netdev %s: cannot create the backend", opts);
+			m->nnetdevs = i + 1;
+			continue;
+		}
+		return fail(err, errlen, "-netdev %.*s: not supported yet (only loopback)", (int)tlen, opts);
+	}
+	m->hvc = (struct virtio_chardev){
+		.be = { .id = "stdio", .kind = VIRTIO_BACKEND_CHARDEV },
+		.write = hvc_write,
+		.opaque = m,
+	};
+	if (virtio_backend_register(&m->hvc.be) < 0)
+		return fail(err, errlen, "virtio console: cannot register chardev 'stdio'");
+	m->hvc_registered = true;
+	return 0;
+}
+
+/* microvm: the kernel finds the virtio-mmio slots in use on its command line. */
+static int virtio_mmio_append(struct machine *m, char *err, size_t errlen)
+{
+	const char *append = m->cfg->append ? m->cfg->append : "";
+	size_t len = strlen(append), cap = len + 1;
+
+	for (struct device *d = m->board.devices; d; d = d->next) {
+		char slot[128];
+
+		if (!d->type || strcmp(d->type->name, "virtio-mmio"))
+			continue;
+		if (virtio_mmio_cmdline(d, slot, sizeof(slot)) < 0 || !slot[0])
+			continue;
+		if (!m->cmdline) {
+			m->cmdline = malloc(cap);
+			if (!m->cmdline)
+				return fail(err, errlen, "out of memory");
+			memcpy(m->cmdline, append, cap);
+		}
+		cap += strlen(slot) + 1;
+		char *n = realloc(m->cmdline, cap);
+		if (!n)
+			return fail(err, errlen, "out of memory");
+		m->cmdline = n;
+		if (len)
+			m->cmdline[len++] = ' ';
+		strcpy(m->cmdline + len, slot);
+		len += strlen(slot);
+	}
+	return 0;
 }
 
 static int serial_setup(struct machine *m, char *err, size_t errlen)
@@ -1337,6 +1533,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		goto fail;
 	}
 
+	if (virtio_backends_setup(m, err, errlen))
+		goto fail;
 	/* board description, edited by the command line */
 	if (build_fdt(m, err, errlen))
 		goto fail;
@@ -1357,6 +1555,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		goto fail;
 	}
 	if (build_acpi(m, err, errlen))
+		goto fail;
+	if (virtio_mmio_append(m, err, errlen))
 		goto fail;
 	if (cfg->dumpacpi) {
 		int r;
@@ -1519,6 +1719,16 @@ void machine_destroy(struct machine *m)
 		m->accel.ops->destroy(&m->accel);
 	if (m->board_ready)
 		board_destroy(&m->board);
+	for (unsigned i = 0; i < m->ndrives; i++)
+		virtio_drive_free(m->drives[i]);
+	for (unsigned i = 0; i < m->nnetdevs; i++)
+		virtio_net_backend_free(m->netdevs[i]);
+	free(m->drives);
+	free(m->drive_auto);
+	free(m->netdevs);
+	if (m->hvc_registered)
+		virtio_backend_unregister(&m->hvc.be);
+	free(m->cmdline);
 	if (m->have_acpi)
 		acpi_tables_free(&m->acpi);
 	if (m->loop)
