@@ -27,6 +27,7 @@ static bool have(const char *test, const char *path)
 /* Part 1 has no long mode: setup refuses the 64-bit kernel, which proves it ran. */
 static const char *const setup_markers[] = {
 	"This kernel requires an x86-64 CPU",	/* arch/x86/boot/cpu.c, i686 CPUID */
+	"This kernel requires the following features",	/* long mode, no SSE yet */
 	"Decompressing Linux",			/* part 2: long mode advertised */
 	"Linux version",
 };

@@ -16,12 +16,26 @@
 #define TB_MAX_INSNS	64
 #define ARENA_SIZE	(16u << 20)
 
+/*
+ * A link to the block that ran after this one, valid while nothing it
+ * depends on changed: decoded code (code_gen), the TLB (tlb_gen: mappings
+ * and rights), the CS base, the code size and the CPL.
+ */
+struct tb_link {
+	struct tb *tb;
+	uint64_t pc;
+	unsigned code_gen, tlb_gen;
+	uint8_t cpl;			/* exec rights were checked at this CPL */
+};
+
 struct tb {
 	uint64_t pc, cs_base, phys;
+	struct tb_link link[2];
 	_Atomic uint32_t *gen_p[2];
 	uint32_t gen[2];
 	struct tb *hash_next;
 	uint8_t bits;
+	uint8_t next_slot;
 	uint16_t n;
 	struct insn insn[];
 };
@@ -84,13 +98,15 @@ void tcg_vm_free(struct tcg_vm *vm)
 void tcg_cpu_flush_code(struct tcg_cpu *cpu)
 {
 	cpu->arena_used = 0;
+	cpu->arena_gen++;
+	cpu->prev_tb = NULL;
 	memset(cpu->tb_hash, 0, sizeof(cpu->tb_hash));
 	memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
 static inline unsigned tb_hash_of(uint64_t phys)
 {
-	return (unsigned)((phys ^ (phys >> 12) ^ (phys >> 24)) & (TB_HASH - 1));
+	return (unsigned)(((phys * 0x9e3779b97f4a7c15ull) >> 40) & (TB_HASH - 1));
 }
 
 static inline unsigned jc_hash_of(uint64_t lin)
@@ -166,6 +182,8 @@ static struct tb *translate(struct tcg_cpu *cpu, uint64_t rip, uint64_t lin, uin
 	unsigned n = 0;
 
 	tb->pc = rip;
+	memset(tb->link, 0, sizeof(tb->link));
+	tb->next_slot = 0;
 	tb->cs_base = cpu->seg[SEG_CS].lbase;
 	tb->phys = phys;
 	tb->bits = cpu->code_bits;
@@ -231,21 +249,43 @@ static struct tb *tb_find(struct tcg_cpu *cpu)
 	struct tb **jc = &cpu->jmp_cache[jc_hash_of(lin)], *tb;
 	unsigned h;
 
+	unsigned gen = atomic_load_explicit(&cpu->vm->code_gen, memory_order_acquire);
+
 	if (unlikely(cpu->code_bits != 64 && rip > cpu->seg[SEG_CS].d.limit))
 		cpu_gp(cpu, 0);
 	if (likely(e->tag_x == (lin & PAGE_MASK)))
 		phys = e->phys | (lin & 0xfff);
 	else
 		phys = mmu_translate(cpu, lin, ACC_EXEC);
+	/*
+	 * The jump cache holds blocks valid at code_gen: any write to decoded
+	 * code (here or on another vCPU, or DMA) empties it, so a hit needs no
+	 * look at the page generations.
+	 */
+	if (unlikely(gen != cpu->code_gen)) {
+		memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+		cpu->code_gen = gen;
+	}
 	tb = *jc;
 	if (likely(tb && tb->pc == rip && tb->phys == phys && tb->cs_base == cs_base &&
-		   tb->bits == cpu->code_bits && tb_valid(tb)))
+		   tb->bits == cpu->code_bits))
 		return tb;
 	h = tb_hash_of(phys);
-	for (tb = cpu->tb_hash[h]; tb; tb = tb->hash_next)
+	for (struct tb **pp = &cpu->tb_hash[h]; (tb = *pp) != NULL;) {
+		if (!tb_valid(tb)) {		/* its code was written: drop it */
+			*pp = tb->hash_next;
+			continue;
+		}
 		if (tb->pc == rip && tb->phys == phys && tb->cs_base == cs_base &&
-		    tb->bits == cpu->code_bits && tb_valid(tb))
+		    tb->bits == cpu->code_bits) {
+			/* move to the front: loops find it first next time */
+			*pp = tb->hash_next;
+			tb->hash_next = cpu->tb_hash[h];
+			cpu->tb_hash[h] = tb;
 			break;
+		}
+		pp = &tb->hash_next;
+	}
 	if (!tb) {
 		tb = translate(cpu, rip, lin, phys, TB_MAX_INSNS, tb_alloc(cpu, TB_MAX_INSNS));
 		/* translate may have flushed the arena: hash after */
@@ -281,6 +321,7 @@ static int handle_events(struct tcg_cpu *cpu)
 
 	atomic_store_explicit(&cpu->exit_req, 0, memory_order_relaxed);
 	cpu->irq_check = false;
+	cpu->prev_tb = NULL;		/* an interrupt may come: no link to its handler */
 	if (atomic_load_explicit(&cpu->vm->map_gen, memory_order_acquire) != cpu->map_gen) {
 		cpu->map_gen = atomic_load(&cpu->vm->map_gen);
 		tlb_flush(cpu, true);
@@ -398,13 +439,56 @@ static void exec_traced(struct tcg_cpu *cpu, unsigned max)
 	}
 }
 
+/*
+ * The block to run now: through the link of the block that just ran when it
+ * still holds, else tb_find() (and the link is made for next time).
+ */
+static struct tb *next_block(struct tcg_cpu *cpu)
+{
+	struct tb *prev = cpu->prev_tb, *tb;
+	unsigned code_gen = atomic_load_explicit(&cpu->vm->code_gen, memory_order_relaxed);
+
+	cpu->prev_tb = NULL;
+	if (likely(prev && prev->cs_base == cpu->seg[SEG_CS].lbase &&
+		   prev->bits == cpu->code_bits)) {
+		for (int i = 0; i < 2; i++) {
+			struct tb_link *l = &prev->link[i];
+
+			if (l->pc == cpu->rip && l->tb && l->code_gen == code_gen &&
+			    l->tlb_gen == cpu->tlb_gen && cpu->code_gen == code_gen &&
+			    l->cpl == cpu->cpl) {
+				cpu->prev_tb = l->tb;
+				return l->tb;
+			}
+		}
+	}
+	{
+		unsigned arena_gen = cpu->arena_gen;
+
+		tb = tb_find(cpu);
+		/* tb_find may have emptied the arena: prev is gone then */
+		if (prev && arena_gen == cpu->arena_gen &&
+		    prev->cs_base == tb->cs_base && prev->bits == tb->bits) {
+			struct tb_link *l = &prev->link[prev->link[0].tb ? 1 : 0];
+
+			if (prev->link[0].tb && prev->link[1].tb)	/* both used: replace the older */
+				l = &prev->link[(prev->next_slot ^= 1) & 1];
+			*l = (struct tb_link){ tb, tb->pc, cpu->code_gen, cpu->tlb_gen, cpu->cpl };
+		}
+	}
+	cpu->prev_tb = tb;
+	return tb;
+}
+
 enum accel_run tcg_cpu_run(struct tcg_cpu *cpu, uint64_t max_insns)
 {
 	cpu->icount_limit = max_insns ? cpu->icount + max_insns : UINT64_MAX;
+	cpu->prev_tb = NULL;
 	if (cpu->stopped)
 		return ACCEL_RUN_STOP;
 	if (setjmp(cpu->jb)) {
 		cpu->stop_block = false;
+		cpu->prev_tb = NULL;
 		if (cpu->stopped)
 			return ACCEL_RUN_STOP;
 		if (cpu->exc_vec >= 0)
@@ -428,6 +512,7 @@ enum accel_run tcg_cpu_run(struct tcg_cpu *cpu, uint64_t max_insns)
 		if (unlikely(cpu->icount >= cpu->icount_limit))
 			return ACCEL_RUN_KICK;
 		if (unlikely(cpu->inhibit_irq)) {
+			cpu->prev_tb = NULL;
 			exec_traced(cpu, 1);
 			cpu->inhibit_irq = false;
 			cpu->irq_check = true;
@@ -437,7 +522,7 @@ enum accel_run tcg_cpu_run(struct tcg_cpu *cpu, uint64_t max_insns)
 			exec_traced(cpu, TB_MAX_INSNS);
 			continue;
 		}
-		exec_block(cpu, tb_find(cpu));
+		exec_block(cpu, next_block(cpu));
 	}
 }
 
@@ -492,9 +577,7 @@ void tcg_cpu_reset(struct tcg_cpu *cpu, bool bsp)
 	cpu->misc_enable = 1;
 	cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
 	cpu->tsc_aux = 0;
-	cpu->fpu_cw = 0x40;
-	cpu->fpu_sw = 0;
-	cpu->fpu_tw = 0xffff;
+	fpu_reset(cpu);
 	cpu->halted = false;
 	cpu->wait_sipi = !bsp;
 	cpu->inhibit_irq = cpu->nmi_blocked = cpu->stop_block = false;

@@ -53,7 +53,10 @@ H(op_mov_r_cr); H(op_mov_cr_r); H(op_mov_r_dr); H(op_mov_dr_r); H(op_clts);
 H(op_sgdt); H(op_sidt); H(op_lgdt); H(op_lidt); H(op_smsw); H(op_lmsw); H(op_invlpg);
 H(op_sldt); H(op_str); H(op_lldt); H(op_ltr); H(op_verr); H(op_verw);
 H(op_lar); H(op_lsl); H(op_arpl); H(op_sysenter); H(op_sysexit);
-H(op_invd); H(op_xlat); H(op_fpu); H(op_fwait); H(op_ud2);
+H(op_invd); H(op_xlat); H(op_ud2);
 H(op_grp15); H(op_monitor); H(op_mwait);
+
+/* exec_long.c */
+H(op_syscall); H(op_sysret); H(op_swapgs);
 
 #endif

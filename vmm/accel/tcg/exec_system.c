@@ -599,51 +599,11 @@ void op_grp15(struct tcg_cpu *cpu, const struct insn *in)
 		(void)mem_read(cpu, in->seg, insn_ea(cpu, in), 1);
 		return;
 	}
-	op_ud(cpu, in);			/* fxsave/fxrstor/ldmxcsr/stmxcsr: part 2 */
-}
-
-/* ---- x87: the control instructions probes use ---- */
-void op_fwait(struct tcg_cpu *cpu, const struct insn *in)
-{
-	if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-		cpu_raise(cpu, EXC_NM, 0, false);
-}
-
-void op_fpu(struct tcg_cpu *cpu, const struct insn *in)
-{
-	unsigned reg = (in->modrm >> 3) & 7;
-
-	if (cpu->cr0 & (CR0_EM | CR0_TS))
-		cpu_raise(cpu, EXC_NM, 0, false);
-	if (in->flags & INSN_MEM) {
-		if (in->opc == 0xd9 && reg == 5) {		/* fldcw */
-			cpu->fpu_cw = (uint16_t)mem_read(cpu, in->seg, insn_ea(cpu, in), 2);
-			return;
-		}
-		if (in->opc == 0xd9 && reg == 7) {		/* fnstcw */
-			mem_write(cpu, in->seg, insn_ea(cpu, in), 2, cpu->fpu_cw);
-			return;
-		}
-		if (in->opc == 0xdd && reg == 7) {		/* fnstsw m16 */
-			mem_write(cpu, in->seg, insn_ea(cpu, in), 2, cpu->fpu_sw);
-			return;
-		}
-	} else {
-		switch (in->opc << 8 | in->modrm) {
-		case 0xdfe0:					/* fnstsw ax */
-			reg_write(cpu, CPU_RAX, 0, 2, cpu->fpu_sw);
-			return;
-		case 0xdbe3:					/* fninit */
-			cpu->fpu_cw = 0x37f;
-			cpu->fpu_sw = 0;
-			cpu->fpu_tw = 0xffff;
-			return;
-		case 0xdbe2:					/* fnclex */
-			cpu->fpu_sw &= 0x7f00;
-			return;
-		case 0xd9d0:					/* fnop */
-			return;
-		}
+	switch (reg) {
+	case 0: fpu_fxsave(cpu, in); return;
+	case 1: fpu_fxrstor(cpu, in); return;
+	case 2: fpu_ldmxcsr(cpu, in); return;
+	case 3: fpu_stmxcsr(cpu, in); return;
 	}
-	op_ud(cpu, in);		/* the rest of x87 is part 2 */
+	op_ud(cpu, in);			/* xsave family: not advertised */
 }

@@ -30,17 +30,26 @@
 uint8_t *phys_host(struct tcg_vm *vm, uint64_t phys, struct tcg_slot **slotp, bool write)
 {
 	struct tcg_map *map = atomic_load_explicit(&vm->map, memory_order_acquire);
+	unsigned hint;
 
 	if (!map)
 		return NULL;
-	for (unsigned i = 0; i < map->n; i++) {
-		struct tcg_slot *s = &map->slot[i];
+	/* the slot of the last hit first (racy between vCPUs: only a hint) */
+	hint = atomic_load_explicit(&map->hint, memory_order_relaxed);
+	for (unsigned k = 0; k <= map->n; k++) {
+		unsigned i = k == 0 ? hint : k - 1;
+		struct tcg_slot *s;
 
+		if (i >= map->n || (k && i == hint))
+			continue;
+		s = &map->slot[i];
 		if (phys - s->gpa < s->size) {
 			if (write && s->readonly)
 				return NULL;
 			if (slotp)
 				*slotp = s;
+			if (i != hint)
+				atomic_store_explicit(&map->hint, i, memory_order_relaxed);
 			return s->host + (phys - s->gpa);
 		}
 	}
@@ -48,7 +57,7 @@ uint8_t *phys_host(struct tcg_vm *vm, uint64_t phys, struct tcg_slot **slotp, bo
 }
 
 /* Writes that reach RAM outside the TLB fast path: drop decoded code there. */
-static bool code_written(struct tcg_slot *s, uint64_t phys, unsigned len)
+static bool code_written(struct tcg_vm *vm, struct tcg_slot *s, uint64_t phys, unsigned len)
 {
 	bool hit = false;
 
@@ -61,13 +70,14 @@ static bool code_written(struct tcg_slot *s, uint64_t phys, unsigned len)
 		return false;
 	if (last > 63) {	/* crosses into the next page */
 		if (page + 1 < s->size >> 12)
-			hit = code_written(s, phys + (0x1000 - (off & 0xfff)), (unsigned)(len - (0x1000 - (off & 0xfff))));
+			hit = code_written(vm, s, phys + (0x1000 - (off & 0xfff)), (unsigned)(len - (0x1000 - (off & 0xfff))));
 		last = 63;
 	}
 	bits = (last - first == 63) ? ~0ull : ((1ull << (last - first + 1)) - 1) << first;
 	if (atomic_load_explicit(&s->codemask[page], memory_order_relaxed) & bits) {
 		atomic_store(&s->codemask[page], 0);
 		atomic_fetch_add(&s->gen[page], 1);
+		atomic_fetch_add(&vm->code_gen, 1);
 		hit = true;
 	}
 	return hit;
@@ -82,7 +92,7 @@ void tcg_invalidate_phys(struct tcg_vm *vm, uint64_t gpa, uint64_t len)
 		if (n > len)
 			n = len;
 		if (phys_host(vm, gpa, &s, false) && s)
-			code_written(s, gpa, (unsigned)n);
+			code_written(vm, s, gpa, (unsigned)n);
 		gpa += n;
 		len -= n;
 	}
@@ -157,7 +167,7 @@ void phys_write(struct tcg_cpu *cpu, uint64_t pa, unsigned size, uint64_t val)
 	}
 	memcpy(p, &val, size);
 	/* code of the running block may be gone: leave it after this instruction */
-	if (code_written(s, pa, size))
+	if (code_written(cpu->vm, s, pa, size))
 		cpu->stop_block = true;
 }
 
@@ -173,15 +183,18 @@ static void pte_set(struct tcg_cpu *cpu, uint64_t pa, unsigned size, uint64_t bi
 		__atomic_fetch_or((uint64_t *)p, bits, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_or((uint32_t *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
-	if (code_written(s, pa, size))
+	if (code_written(cpu->vm, s, pa, size))
 		cpu->stop_block = true;
 }
 
 /* ---- the TLB ---- */
-static bool tlb_has_large;
-
 void tlb_flush(struct tcg_cpu *cpu, bool global_too)
 {
+	cpu->tlb_gen++;
+	if (global_too) {
+		cpu->large_lo = ~0ull;
+		cpu->large_hi = 0;
+	}
 	for (int t = 0; t < 2; t++)
 		for (int i = 0; i < TLB_SIZE; i++) {
 			struct tlb_entry *e = &cpu->tlb[t][i];
@@ -194,7 +207,9 @@ void tlb_flush(struct tcg_cpu *cpu, bool global_too)
 
 void tlb_flush_page(struct tcg_cpu *cpu, uint64_t lin)
 {
-	if (tlb_has_large) {
+	cpu->tlb_gen++;
+	/* a large page is cached as many 4 KiB entries: drop them all */
+	if (lin >= cpu->large_lo && lin <= cpu->large_hi) {
 		tlb_flush(cpu, true);
 		return;
 	}
@@ -217,9 +232,15 @@ static NORETURN void page_fault(struct tcg_cpu *cpu, uint64_t lin, uint32_t err)
 
 struct walk {
 	uint64_t phys;
+	uint64_t off_mask;		/* offset bits of the page: 4 KiB, 2/4 MiB, 1 GiB */
 	bool user, write, nx, global, large;
 	bool dirty;
 };
+
+static inline uint64_t page_off_mask_of(const struct walk *w)
+{
+	return w->off_mask;
+}
 
 /* Walk the page tables; faults if the access is not allowed. */
 static void walk(struct tcg_cpu *cpu, uint64_t lin, int access, bool user_access, struct walk *w)
@@ -278,6 +299,7 @@ static void walk(struct tcg_cpu *cpu, uint64_t lin, int access, bool user_access
 		w->write &= !!(e & PTE_W);
 		if ((e & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
 			w->large = true;
+			page_off_mask = 0x3fffff;
 			w->phys = (e & 0xffc00000ull) | (((e >> 13) & 0xff) << 32) | (lin & 0x3fffff);
 		} else {
 			pa = (e & 0xfffff000ull) + ((lin >> 12) & 0x3ff) * 4;
@@ -292,6 +314,7 @@ static void walk(struct tcg_cpu *cpu, uint64_t lin, int access, bool user_access
 	}
 	w->global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
 	w->dirty = e & PTE_D;
+	w->off_mask = page_off_mask;
 
 	/* permissions */
 	if (user_access && !w->user)
@@ -307,8 +330,14 @@ static void walk(struct tcg_cpu *cpu, uint64_t lin, int access, bool user_access
 		pte_set(cpu, ptes[i], esz, PTE_A | ((i == nptes - 1 && access == ACC_WRITE) ? PTE_D : 0));
 	if (access == ACC_WRITE)
 		w->dirty = true;
-	if (w->large)
-		tlb_has_large = true;
+	if (w->large) {
+		uint64_t lo = lin & ~page_off_mask_of(w), hi = lin | page_off_mask_of(w);
+
+		if (lo < cpu->large_lo)
+			cpu->large_lo = lo;
+		if (hi > cpu->large_hi)
+			cpu->large_hi = hi;
+	}
 	return;
 
 prot:
@@ -334,6 +363,9 @@ uint64_t mmu_translate(struct tcg_cpu *cpu, uint64_t lin, int access)
 
 	if ((tag & ~TLB_SLOW) == page)
 		return e->phys | (lin & 0xfff);
+	/* non-canonical addresses never enter the TLB: this catches them all */
+	if ((cpu->efer & EFER_LMA) && (uint64_t)((int64_t)(lin << 16) >> 16) != lin)
+		cpu_gp(cpu, 0);
 
 	if (cpu->cr0 & CR0_PG) {
 		walk(cpu, lin, access, cpu->cpl == 3, &w);
@@ -349,7 +381,7 @@ uint64_t mmu_translate(struct tcg_cpu *cpu, uint64_t lin, int access)
 		e->tag_r = e->tag_w = e->tag_x = TLB_EMPTY;
 	}
 	host = phys_host(cpu->vm, w.phys, &slot, false);
-	host_w = phys_host(cpu->vm, w.phys, NULL, true);
+	host_w = host && !slot->readonly ? host : NULL;
 	e->phys = w.phys;
 	e->global = w.global;
 	e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;

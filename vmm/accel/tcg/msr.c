@@ -16,7 +16,9 @@
 
 #define MSR_TSC			0x10
 #define MSR_FEATURE_CONTROL	0x3a
+#define MSR_TSC_ADJUST		0x3b
 #define MSR_UCODE_REV		0x8b
+#define MSR_ARCH_CAPABILITIES	0x10a
 #define MSR_MTRRCAP		0xfe
 #define MSR_SYSENTER_CS		0x174
 #define MSR_SYSENTER_ESP	0x175
@@ -48,6 +50,15 @@
 #define PAT_DEFAULT		0x0007040600070406ull
 #define MISC_ENABLE_DEFAULT	1ull					/* fast strings */
 #define PHYS_BITS		40
+/*
+ * An interpreter does not speculate: RDCL_NO, SSB_NO, MDS_NO,
+ * IF_PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO, BHI_NO,
+ * PBRSB_NO, GDS_NO, RFDS_NO (so Linux runs without PTI and buffer clearing).
+ */
+#define ARCH_CAPS		((1ull << 0) | (1ull << 4) | (1ull << 5) | (1ull << 6) | \
+				 (1ull << 8) | (1ull << 13) | (1ull << 14) | (1ull << 15) | \
+				 (1ull << 20) | (1ull << 24) | (1ull << 26) | (1ull << 27))
+#define TSC_HZ			1000000000u	/* the board's apic_bus tsc_hz default */
 
 /* ---- CPUID ---- */
 static void put_str(uint32_t *r, const char *s)
@@ -66,15 +77,31 @@ unsigned tcg_cpuid_model(struct cpuid_leaf *out, unsigned max, bool x2apic)
 	} while (0)
 
 	/* "GenuineIntel" */
-	LEAF(0, 0, false, 7, 0x756e6547, 0x6c65746e, 0x49656e69);
+	LEAF(0, 0, false, 0x16, 0x756e6547, 0x6c65746e, 0x49656e69);
 	LEAF(1, 0, false, TCG_CPUID_SIGNATURE, 8u << 8,
-	     (1u << 13) | (1u << 23) | (x2apic ? 1u << 21 : 0),		/* cx16, popcnt, x2apic */
+	     (1u << 13) | (1u << 23) | (1u << 24) |			/* cx16 popcnt tsc-deadline */
+	     (x2apic ? 1u << 21 : 0),					/* x2apic */
 	     (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) |	/* de pse tsc msr pae */
 	     (1u << 8) | (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13) |	/* cx8 apic sep mtrr pge */
-	     (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19));		/* cmov pat pse36 clflush */
-	LEAF(7, 0, true, 0, 0, 0, 0);
+	     (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |		/* cmov pat pse36 clflush */
+	     1u | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26));	/* fpu mmx fxsr sse sse2 */
+	/* SSE3/SSSE3/SSE4.1 float ops run on the host's unit: only if it has them */
+	if (fpu_features() & FPU_HAS_SSE41)
+		out[n - 1].ecx |= 1u | (1u << 9) | (1u << 19);
+	if (fpu_features() & FPU_HAS_SSE42)
+		out[n - 1].ecx |= 1u << 20;				/* sse4.2 */
+	LEAF(7, 0, true, 0, 1u << 1, 0, 1u << 29);			/* tsc-adjust; arch-capabilities */
+	/*
+	 * TSC and LAPIC timer both count at TSC_HZ: leaf 0x15 states it (crystal
+	 * = TSC), so Linux neither calibrates the TSC against the PIT nor the
+	 * LAPIC timer (its period is taken as crystal / HZ).
+	 */
+	LEAF(0x15, 0, false, 1, 1, TSC_HZ, 0);
+	LEAF(0x16, 0, false, TSC_HZ / 1000000, TSC_HZ / 1000000, TSC_HZ / 1000000, 0);
 	LEAF(0x80000000, 0, false, 0x80000008, 0, 0, 0);
-	LEAF(0x80000001, 0, false, 0, 0, 0, 1u << 20);			/* nx */
+	/* lahf-lm; syscall nx rdtscp lm */
+	LEAF(0x80000001, 0, false, 0, 0, 1u << 0,
+	     (1u << 11) | (1u << 20) | (1u << 27) | (1u << 29));
 	{
 		uint32_t r[12];
 		for (int i = 0; i < 3; i++) {
@@ -83,6 +110,7 @@ unsigned tcg_cpuid_model(struct cpuid_leaf *out, unsigned max, bool x2apic)
 			     r[i * 4 + 2], r[i * 4 + 3]);
 		}
 	}
+	LEAF(0x80000007, 0, false, 0, 0, 0, 1u << 8);			/* invariant TSC */
 	LEAF(0x80000008, 0, false, PHYS_BITS | (48u << 8), 0, 0, 0);
 #undef LEAF
 	return n;
@@ -186,6 +214,8 @@ int msr_read(struct tcg_cpu *cpu, uint32_t msr, uint64_t *val)
 	}
 	switch (msr) {
 	case MSR_TSC: *val = cpu_tsc(cpu); return 0;
+	case MSR_TSC_ADJUST: *val = cpu->tsc_adjust; return 0;
+	case MSR_ARCH_CAPABILITIES: *val = ARCH_CAPS; return 0;
 	case MSR_FEATURE_CONTROL: *val = 1; return 0;	/* locked, nothing enabled */
 	case MSR_UCODE_REV: *val = cpu->ucode_rev; return 0;
 	case MSR_MTRRCAP: *val = MTRRCAP_VALUE; return 0;
@@ -251,7 +281,14 @@ int msr_write(struct tcg_cpu *cpu, uint32_t msr, uint64_t val)
 		return 0;
 	}
 	switch (msr) {
-	case MSR_TSC: tsc_write(cpu, val); return 0;
+	case MSR_TSC:
+		cpu->tsc_adjust += val - cpu_tsc(cpu);	/* SDM: TSC writes move TSC_ADJUST too */
+		tsc_write(cpu, val);
+		return 0;
+	case MSR_TSC_ADJUST:
+		tsc_write(cpu, cpu_tsc(cpu) + (val - cpu->tsc_adjust));
+		cpu->tsc_adjust = val;
+		return 0;
 	case MSR_FEATURE_CONTROL: return -1;		/* locked */
 	case MSR_UCODE_REV: cpu->ucode_rev = 0; return 0;
 	case MSR_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; return 0;
@@ -309,7 +346,8 @@ int msr_write(struct tcg_cpu *cpu, uint32_t msr, uint64_t val)
 
 /* ---- control registers ---- */
 #define CR4_KNOWN	(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | \
-			 (1ull << 6) | CR4_PGE | (1ull << 8))	/* + MCE, PCE */
+			 (1ull << 6) | CR4_PGE | (1ull << 8) |	/* + MCE, PCE */ \
+			 CR4_OSFXSR | CR4_OSXMMEXCPT)
 
 void cpu_write_cr(struct tcg_cpu *cpu, unsigned n, uint64_t v)
 {

@@ -1,7 +1,7 @@
 /*
  * Which handler executes a decoded instruction: chosen once, at decode
- * time, from the opcode, ModRM.reg (groups) and the prefixes. Encodings that
- * only decode for now (MMX/SSE, part 2) get op_ud.
+ * time, from the opcode, ModRM.reg (groups) and the prefixes. x87 goes to
+ * exec_fpu.c, MMX/SSE (0F with mandatory prefixes, 0F38, 0F3A) to sse_select().
  */
 #include "vmm/accel/tcg/exec.h"
 
@@ -41,7 +41,7 @@ static insn_fn map0(struct insn *in, bool *lockable)
 	if (b >= 0xb0 && b < 0xc0)
 		return op_mov_ri;
 	if (b >= 0xd8 && b < 0xe0)
-		return op_fpu;
+		return fpu_x87;
 
 	switch (b) {
 	case 0x06: case 0x0e: case 0x16: case 0x1e: return op_push_seg;
@@ -89,7 +89,7 @@ static insn_fn map0(struct insn *in, bool *lockable)
 	case 0x98: return op_cbw;
 	case 0x99: return op_cwd;
 	case 0x9a: return op_callf;
-	case 0x9b: return op_fwait;
+	case 0x9b: return fpu_fwait;
 	case 0x9c: return op_pushf;
 	case 0x9d: return op_popf;
 	case 0x9e: return op_sahf;
@@ -180,8 +180,8 @@ static insn_fn map1(struct insn *in, bool *lockable)
 		return op_jcc;
 	if (b >= 0x90 && b < 0xa0)
 		return op_setcc;
-	if (b >= 0xc8)
-		return b < 0xd0 ? op_bswap : op_ud;
+	if (b >= 0xc8 && b < 0xd0)
+		return op_bswap;
 	if (b >= 0x18 && b < 0x20)
 		return op_nop;		/* hint NOPs, prefetch, endbr */
 
@@ -208,6 +208,7 @@ static insn_fn map1(struct insn *in, bool *lockable)
 		switch (in->modrm) {
 		case 0xc8: return op_monitor;
 		case 0xc9: in->flags |= INSN_END; return op_mwait;
+		case 0xf8: in->flags |= INSN_END; return op_swapgs;
 		case 0xf9: return op_rdtscp;
 		}
 		if (reg == 4)
@@ -219,7 +220,9 @@ static insn_fn map1(struct insn *in, bool *lockable)
 		return NULL;
 	case 0x02: return op_lar;
 	case 0x03: return op_lsl;
+	case 0x05: return op_syscall;
 	case 0x06: return op_clts;
+	case 0x07: return op_sysret;
 	case 0x08: case 0x09: return op_invd;
 	case 0x0b: return op_ud2;
 	case 0x0d: return mem ? op_nop : NULL;
@@ -261,8 +264,8 @@ static insn_fn map1(struct insn *in, bool *lockable)
 		}
 		return NULL;
 	}
-	/* everything else that decodes (MMX/SSE/...) is part 2 */
-	return op_ud;
+	/* MMX, SSE and friends (exec_sse*.c) */
+	return sse_select(in);
 }
 
 bool optable_assign(struct insn *in)
@@ -273,7 +276,7 @@ bool optable_assign(struct insn *in)
 	switch (in->map) {
 	case 0: fn = map0(in, &lockable); break;
 	case 1: fn = map1(in, &lockable); break;
-	default: fn = op_ud; break;
+	default: fn = sse_select(in); break;
 	}
 	if (!fn)
 		return false;

@@ -366,7 +366,7 @@ static void return_to(struct tcg_cpu *cpu, uint16_t cs, uint64_t ip, unsigned os
 	if (!(hi & DESC_P))
 		cpu_raise(cpu, EXC_NP, cs & 0xfffc, true);
 
-	if (rpl > cpu->cpl || cpu->code_bits == 64) {
+	if (rpl > cpu->cpl || (is_iret && cpu->code_bits == 64)) {
 		/* outer level (or any iretq): SS:SP follow in the frame */
 		uint64_t sp = stack_peek(cpu, osz, frame + extra);
 		uint16_t ss = (uint16_t)stack_peek(cpu, 2, frame + extra + osz);

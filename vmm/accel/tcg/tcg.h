@@ -28,6 +28,7 @@
 
 #include "vmm/accel/accel.h"
 #include "vmm/accel/tcg/decode.h"
+#include "vmm/accel/tcg/fpu.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -83,7 +84,7 @@ enum cc_kind {
 };
 #define CC_OP(kind, size)	((kind) << 2 | size_log2(size))
 
-#define TLB_SIZE	256
+#define TLB_SIZE	1024
 #define PAGE_SIZE	4096ull
 #define PAGE_MASK	(~0xfffull)
 
@@ -117,6 +118,7 @@ struct tcg_slot {
 
 struct tcg_map {
 	unsigned n;
+	atomic_uint hint;		/* slot of the last phys_host() hit */
 	struct tcg_map *older;		/* freed at destroy: vCPUs may still read them */
 	struct tcg_slot slot[];
 };
@@ -127,6 +129,7 @@ struct tcg_vm {
 	_Atomic(struct tcg_map *) map;
 	atomic_uint map_gen;		/* bumped on set_memory: vCPUs flush */
 	atomic_uint code_epoch;		/* bumped when a page first holds code (SMP) */
+	atomic_uint code_gen;		/* bumped when decoded code is written (jump caches) */
 	const struct accel_host *host;
 	struct board *board;
 	struct cpuid_leaf *cpuid;	/* the model, before per-vCPU fix-ups */
@@ -136,7 +139,7 @@ struct tcg_vm {
 
 struct tb;
 
-#define TB_HASH		4096
+#define TB_HASH		32768
 #define JMP_CACHE	4096
 
 struct tcg_cpu {
@@ -158,16 +161,18 @@ struct tcg_cpu {
 
 	struct tlb_entry *tlbc;		/* tlb[cpl == 3] */
 	struct tlb_entry tlb[2][TLB_SIZE];
+	uint64_t large_lo, large_hi;	/* linear range of large-page entries (invlpg) */
+	unsigned tlb_gen;		/* bumped on every TLB flush (block links check it) */
 
 	/* MSRs */
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, mtrr_def, mtrr_fixed[11], mtrr_var[16], mtrr_cap;
-	uint64_t misc_enable, tsc_offset, tsc_aux;
+	uint64_t misc_enable, tsc_offset, tsc_aux, tsc_adjust;
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t ucode_rev;
 
-	/* x87 control state (what firmware and boot code probe) */
-	uint16_t fpu_cw, fpu_sw, fpu_tw;
+	/* x87, MMX and SSE (fpu.h) */
+	struct fpu_state fpu;
 
 	/* run state */
 	bool halted, wait_sipi;
@@ -185,11 +190,13 @@ struct tcg_cpu {
 	jmp_buf jb;
 	bool stopped;			/* an event went to the host: park */
 	uint64_t icount, icount_limit;
-	unsigned map_gen, code_epoch;
+	unsigned map_gen, code_epoch, code_gen;
 
 	/* blocks */
 	uint8_t *arena;
 	size_t arena_used, arena_size;
+	unsigned arena_gen;		/* bumped when the arena is emptied */
+	struct tb *prev_tb;		/* the block that just ran (links), or NULL */
 	struct tb *tb_hash[TB_HASH];
 	struct tb *jmp_cache[JMP_CACHE];
 
