@@ -133,6 +133,10 @@ assets: deps-ok
 check: all $(BUILD)/tests/unit assets
 	$(TEST_ENV) $(BUILD)/tests/unit
 
+# `make check-full`: the same, plus the longer boots (every firmware, -smp 2, PVH under tcg).
+check-full: all $(BUILD)/tests/unit assets
+	BRINGUP_CHECK_FULL=1 $(TEST_ENV) $(BUILD)/tests/unit
+
 # `make unit-loader` etc.: one module's suites only, no assets needed.
 unit-%: deps-ok $(BUILD)/tests/unit-%
 	$(TEST_ENV) $(BUILD)/tests/unit-$*

@@ -3,7 +3,8 @@
  * CR0.PG), 64-bit and compatibility code, REX and RIP-relative operands,
  * 4-level paging with NX, canonical addresses, the 64-bit IDT with IST,
  * iretq across privilege levels, syscall/sysret, swapgs and the FS/GS
- * base MSRs, cmpxchg16b, rdtscp, and the CPUID bits that advertise them.
+ * base MSRs, cmpxchg16b, rdtscp, sysenter in IA-32e mode, and the CPUID
+ * bits that advertise them.
  * Programs are assembled with `as --64` at test time; page tables, GDT,
  * TSS and IDT are built here in C.
  */
@@ -467,6 +468,12 @@ START_TEST(test_long_compat_cmpxchg16b_rdtscp)
 		" mov ecx, 0xc0000103\n mov eax, 7\n xor edx, edx\n wrmsr\n"
 		" xor ecx, ecx\n rdtscp\n mov [0x728], rcx\n"
 		" mov eax, 0x80000001\n cpuid\n mov [0x730], edx\n mov [0x734], ecx\n"
+		/* sysenter in IA-32e mode: 64-bit CS from SYSENTER_CS, 64-bit RSP/RIP */
+		" mov ecx, 0x174\n mov eax, 0x08\n xor edx, edx\n wrmsr\n"
+		" mov ecx, 0x175\n mov eax, 0x50000\n wrmsr\n"
+		" mov ecx, 0x176\n lea rax, [rip + sysent]\n wrmsr\n"
+		" sysenter\n hlt\n"
+		"sysent: mov r8, rsp\n mov [0x738], r8\n mov rax, cs\n mov [0x740], rax\n"
 		" mov al, 0x33\n out 0xf4, al\n hlt\n";
 
 	lx_init(&f);
@@ -491,6 +498,9 @@ START_TEST(test_long_compat_cmpxchg16b_rdtscp)
 	ck_assert_uint_eq(rd64(&f, 0x730) & 0xffffffff,
 			  (1u << 11) | (1u << 20) | (1u << 27) | (1u << 29));
 	ck_assert_uint_eq((rd64(&f, 0x730) >> 32) & 1, 1);
+	ck_assert_uint_eq(rd64(&f, 0x738), 0x50000);
+	ck_assert_uint_eq(rd64(&f, 0x740), SEL_KCODE);
+	ck_assert_uint_eq(f.cpu->code_bits, 64);
 	lx_fini(&f);
 }
 END_TEST

@@ -1,8 +1,10 @@
 /*
  * The run loop: blocks of decoded instructions keyed by physical address
  * (and the RIP/CS base/mode they were decoded for), a per-vCPU jump cache
- * in front of the block hash, interrupt and event handling between blocks,
- * reset and register state.
+ * in front of the block hash (emptied whenever decoded code is written:
+ * vm->code_gen), links from a block to the ones that ran after it (checked
+ * against code_gen, the TLB generation, CS base, mode and CPL), interrupt
+ * and event handling between blocks, reset and register state.
  */
 #include <errno.h>
 #include <stdlib.h>

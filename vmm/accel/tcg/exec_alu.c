@@ -615,6 +615,19 @@ void op_cmpxchg8b(struct tcg_cpu *cpu, const struct insn *in)
 			cpu->gpr[CPU_RAX] = (uint32_t)cur;
 			cpu->gpr[CPU_RDX] = cur >> 32;
 		}
+	} else if (lin_host_rw(cpu, lin, 16)) {
+		/* RAM, 16-byte aligned: the host's own cmpxchg16b keeps it atomic (SMP) */
+		uint64_t *p = lin_host_rw(cpu, lin, 16);
+		uint64_t a = cpu->gpr[CPU_RAX], d = cpu->gpr[CPU_RDX];
+		uint8_t z;
+
+		__asm__ volatile("lock cmpxchg16b %1\n\tsetz %0"
+				 : "=q"(z), "+m"(*(unsigned __int128 *)p), "+a"(a), "+d"(d)
+				 : "b"(cpu->gpr[CPU_RBX]), "c"(cpu->gpr[CPU_RCX])
+				 : "memory", "cc");
+		eq = z;
+		cpu->gpr[CPU_RAX] = a;
+		cpu->gpr[CPU_RDX] = d;
 	} else {
 		lo = lin_read(cpu, lin, 8);
 		hi = lin_read(cpu, lin + 8, 8);

@@ -522,15 +522,18 @@ void op_sysenter(struct tcg_cpu *cpu, const struct insn *in)
 
 	if (!(cpu->cr0 & CR0_PE) || (cs & 0xfffc) == 0)
 		cpu_gp(cpu, 0);
+	bool lm = cpu->efer & EFER_LMA;
+
 	cpu->eflags &= ~(FL_VM | FL_IF | FL_RF);
 	cpu_set_cpl(cpu, 0);
+	/* in IA-32e mode the kernel is entered in 64-bit mode */
 	*c = (struct cpu_segment){ .selector = cs & 0xfffc, .limit = 0xffffffff, .type = 0xb,
-				   .s = 1, .present = 1, .db = 1, .g = 1 };
+				   .s = 1, .present = 1, .db = !lm, .l = lm, .g = 1 };
 	*s = (struct cpu_segment){ .selector = (cs & 0xfffc) + 8, .limit = 0xffffffff, .type = 3,
 				   .s = 1, .present = 1, .db = 1, .g = 1 };
 	cpu_update_mode(cpu);
-	cpu->gpr[CPU_RSP] = (uint32_t)cpu->sysenter_esp;
-	cpu->next_rip = (uint32_t)cpu->sysenter_eip;
+	cpu->gpr[CPU_RSP] = lm ? cpu->sysenter_esp : (uint32_t)cpu->sysenter_esp;
+	cpu->next_rip = lm ? cpu->sysenter_eip : (uint32_t)cpu->sysenter_eip;
 }
 
 void op_sysexit(struct tcg_cpu *cpu, const struct insn *in)
@@ -540,14 +543,18 @@ void op_sysexit(struct tcg_cpu *cpu, const struct insn *in)
 
 	if (!(cpu->cr0 & CR0_PE) || cpu->cpl || (cs & 0xfffc) == 0)
 		cpu_gp(cpu, 0);
+	bool to64 = in->osz == 8;	/* REX.W: back to 64-bit code (CS + 32) */
+
 	cpu_set_cpl(cpu, 3);
-	*c = (struct cpu_segment){ .selector = (uint16_t)((cs + 16) | 3), .limit = 0xffffffff,
-				   .type = 0xb, .s = 1, .present = 1, .dpl = 3, .db = 1, .g = 1 };
-	*s = (struct cpu_segment){ .selector = (uint16_t)((cs + 24) | 3), .limit = 0xffffffff,
-				   .type = 3, .s = 1, .present = 1, .dpl = 3, .db = 1, .g = 1 };
+	*c = (struct cpu_segment){ .selector = (uint16_t)((cs + (to64 ? 32 : 16)) | 3),
+				   .limit = 0xffffffff, .type = 0xb, .s = 1, .present = 1, .dpl = 3,
+				   .db = !to64, .l = to64, .g = 1 };
+	*s = (struct cpu_segment){ .selector = (uint16_t)((cs + (to64 ? 40 : 24)) | 3),
+				   .limit = 0xffffffff, .type = 3, .s = 1, .present = 1, .dpl = 3,
+				   .db = 1, .g = 1 };
 	cpu_update_mode(cpu);
-	cpu->gpr[CPU_RSP] = (uint32_t)cpu->gpr[CPU_RCX];
-	cpu->next_rip = (uint32_t)cpu->gpr[CPU_RDX];
+	cpu->gpr[CPU_RSP] = to64 ? cpu->gpr[CPU_RCX] : (uint32_t)cpu->gpr[CPU_RCX];
+	cpu->next_rip = to64 ? cpu->gpr[CPU_RDX] : (uint32_t)cpu->gpr[CPU_RDX];
 }
 
 /* ---- misc ---- */
