@@ -106,6 +106,7 @@ static void test_rate(const char *name, unsigned rs, unsigned vector)
 static void test_reg_c(void)
 {
 	uint8_t c1, c2;
+	uint32_t c0;
 	unsigned i;
 
 	/* drain an edge the 8259 latched before the last measurement ended */
@@ -115,10 +116,18 @@ static void test_reg_c(void)
 	read_c = false;
 	rtc_periodic(6, true);			/* 1024 Hz */
 	irq_wait(VEC_PIC, 1, 100000);
+	/*
+	 * A tick between PIE's enable and the read of C in rtc_periodic() is a
+	 * short pulse the 8259 latched: that interrupt, then the next tick's,
+	 * arrive within a few periods. Count only after them.
+	 */
+	irq_window(5000);
+	c0 = irq_count[VEC_PIC];
 	irq_window(20000);			/* ~20 periods */
-	/* IRQ 8 stays high until register C is read: one edge, one interrupt */
-	check(irq_count[VEC_PIC] == 1, "rtc_reg_c_acknowledges",
-	      "%u interrupts in 20 ms without reading register C, want 1", irq_count[VEC_PIC]);
+	/* IRQ 8 stays high until register C is read: no new edge, no interrupt */
+	check(c0 >= 1 && c0 <= 2 && irq_count[VEC_PIC] == c0, "rtc_reg_c_acknowledges",
+	      "%u interrupts in 20 ms without reading register C (%u before), want none",
+	      irq_count[VEC_PIC] - c0, c0);
 	rtc_periodic(6, false);
 	read_c = true;
 	/*

@@ -113,25 +113,72 @@ static void idt_init(void)
 
 /* ---- time ---- */
 
-/* PIT channel 2 in mode 0 counts CALIBRATE_MS down; OUT2 rises at zero. */
+#define CAL_SAMPLES	8	/* per end point: the narrowest bracket wins */
+#define CAL_ATTEMPTS	5
+
+/* Channel 2's count, latched, and the TSC at the latch (within *width ticks). */
+static uint16_t pit2_sample(uint64_t *tsc, uint64_t *width)
+{
+	uint64_t best = ~0ull, a, b;
+	uint16_t count = 0, c;
+	unsigned i;
+
+	for (i = 0; i < CAL_SAMPLES; i++) {
+		a = rdtsc();
+		outb(PIT_CMD, 0x80);	/* counter latch, channel 2 */
+		c = inb(PIT_CH2);
+		c |= (uint16_t)(inb(PIT_CH2) << 8);
+		b = rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			count = c;
+		}
+	}
+	*width = best;
+	return count;
+}
+
+/*
+ * PIT channel 2 in mode 0 counts down from 0xffff. Both ends read the
+ * count itself, each bracketed by RDTSC, so a vCPU the host descheduled
+ * (a busy host holds a TCG vCPU off for milliseconds) widens a bracket,
+ * which is retried, instead of stretching the interval measured. OUT2
+ * high means the count passed zero (wrapped): that attempt is discarded.
+ */
+static uint64_t tsc_calibrate_once(void)
+{
+	uint32_t need = PIT_HZ * CALIBRATE_MS / 1000;
+	uint64_t t0, t1, w0, w1, spins = 0;
+	uint16_t c0, c1;
+
+	outb(PIT_CMD, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
+	outb(PIT_CH2, 0xff);
+	outb(PIT_CH2, 0xff);
+	c0 = pit2_sample(&t0, &w0);
+	do {
+		c1 = pit2_sample(&t1, &w1);
+	} while ((uint16_t)(c0 - c1) < need && !(inb(PORT_61) & PORT_61_OUT2) &&
+		 ++spins < 10000000ull);
+	if ((inb(PORT_61) & PORT_61_OUT2) || c1 >= c0 || t1 <= t0)
+		return 0;
+	/* a bracket wider than 1 % of the interval is too vague */
+	if ((w0 + w1) * 100 > t1 - t0)
+		return 0;
+	return (t1 - t0) * PIT_HZ / ((uint64_t)(c0 - c1) * 1000);
+}
+
 static uint64_t tsc_calibrate(void)
 {
-	uint32_t count = PIT_HZ * CALIBRATE_MS / 1000;
-	uint64_t t0, t1, spins = 0;
 	uint8_t p61 = inb(PORT_61);
+	uint64_t khz = 0;
+	unsigned i;
 
 	outb(PORT_61, (p61 & ~PORT_61_SPKR) | PORT_61_GATE2);
-	outb(PIT_CMD, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	t0 = rdtsc();
-	while (!(inb(PORT_61) & PORT_61_OUT2) && ++spins < 100000000ull)
-		;
-	t1 = rdtsc();
+	for (i = 0; i < CAL_ATTEMPTS && !khz; i++)
+		khz = tsc_calibrate_once();
 	outb(PORT_61, p61 & ~(PORT_61_SPKR | PORT_61_GATE2));
-	if (!(inb(PORT_61) & PORT_61_OUT2) && spins >= 100000000ull)
-		return 0;
-	return (t1 - t0) / CALIBRATE_MS;
+	return khz;
 }
 
 uint64_t us_to_tsc(uint64_t us)
