@@ -39,30 +39,6 @@
 #define GUEST_PASS_EXTRA 35		/* 0x11: passed, with an extra interrupt (see below) */
 #define RUN_TIMEOUT	8.0
 
-static const char *kvm_unusable(void)
-{
-	static char why[128];
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm;
-
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "/dev/kvm: %s", strerror(errno));
-		return why;
-	}
-	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		close(fd);
-		return "/dev/kvm: unexpected API version";
-	}
-	vm = ioctl(fd, KVM_CREATE_VM, 0);
-	if (vm < 0) {
-		snprintf(why, sizeof(why), "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
-		close(fd);
-		return why;
-	}
-	close(vm);
-	close(fd);
-	return NULL;
-}
-
 /*
  * Every guest: real mode, stack at 0x7000, FS flat 4 GiB, every vector to
  * "bad" (exit 0x7f), PIC and APIC registers as the guest body programs them.
@@ -485,7 +461,7 @@ static void qemu_reference(const char *name, const char *bios, unsigned smp, int
 static void guest_case(const char *name, const char *body, unsigned smp, int qemu_also_ok,
 		       int on_also_ok)
 {
-	const char *why = kvm_unusable();
+	const char *why = harness_kvm_unusable();
 	char label[96];
 	char *bios;
 
@@ -496,7 +472,7 @@ static void guest_case(const char *name, const char *body, unsigned smp, int qem
 		return;
 	}
 	qemu_reference(name, bios, smp, qemu_also_ok);
-	why = kvm_unusable();
+	why = harness_kvm_unusable();
 	if (why) {
 		harness_skip(label, why);
 		goto out;

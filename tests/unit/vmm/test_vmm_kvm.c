@@ -18,31 +18,6 @@
 #define BIOS_SIZE	0x10000
 #define RESET_VECTOR	0xfff0		/* offset of 0xFFFFFFF0 in a 64 KiB image */
 
-/* NULL when KVM can run a guest here, else why not (static). */
-static const char *kvm_unusable(void)
-{
-	static char why[128];
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm;
-
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "/dev/kvm: %s", strerror(errno));
-		return why;
-	}
-	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		close(fd);
-		return "/dev/kvm: unexpected API version";
-	}
-	vm = ioctl(fd, KVM_CREATE_VM, 0);
-	if (vm < 0) {
-		snprintf(why, sizeof(why), "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
-		close(fd);
-		return why;
-	}
-	close(vm);
-	close(fd);
-	return NULL;
-}
-
 /* 64 KiB image: code at the reset vector, zeros elsewhere. */
 static char *bios_image(const uint8_t *code, size_t len, size_t at)
 {
@@ -74,7 +49,7 @@ static void debug_exit_case(uint8_t value)
 {
 	/* mov al, value; out 0xf4, al; then spin (hlt would wait for interrupts) */
 	const uint8_t code[] = { 0xb0, value, 0xe6, 0xf4, 0xeb, 0xfe };
-	const char *why = kvm_unusable();
+	const char *why = harness_kvm_unusable();
 	char *bios;
 	struct run_result r;
 
@@ -122,7 +97,7 @@ START_TEST(test_triple_fault_no_reboot)
 		0xf7, 0xf1,				/* div cx */
 	};
 	const uint8_t jump[] = { 0xeb, 0x8e };		/* jmp 0xff80 */
-	const char *why = kvm_unusable();
+	const char *why = harness_kvm_unusable();
 	uint8_t *img;
 	char *bios;
 	struct run_result r;
