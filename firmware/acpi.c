@@ -16,7 +16,7 @@ static int cb_file_size(void *ctx, const char *name, u32 *size)
 
 static int cb_alloc(void *ctx, u32 size, u32 align, u8 zone, u8 **ptr, u64 *addr)
 {
-	void *p = zone == TL_ZONE_FSEG ? mem_alloc_fseg(size, align) : mem_alloc_high(size, align);
+	void *p = zone == TL_ZONE_FSEG ? mem_alloc_fseg(size, align) : mem_alloc_high_raw(size, align);
 
 	if (!p)
 		return -1;
@@ -60,7 +60,7 @@ static const struct tl_ops ops = {
 
 void acpi_setup(void)
 {
-	static u8 script[TL_SCRIPT_MAX];
+	static u8 script[TL_SCRIPT_MAX] __noinit;
 	static struct tl_state st;
 	const struct tl_blob *rsdp;
 	u32 len;

@@ -30,9 +30,8 @@
 extern char bios_int_default[], bios_irq_master[], bios_irq_slave[], bios_irq0[];
 extern char bios_int10[], bios_int12[], bios_int15[], bios_int16[], bios_int1a[], bios_int19[];
 
-struct bios16_data bios16_data = {
-	.rm_idt = { 0xff, 0x03, 0, 0, 0, 0 },	/* real-mode IVT: limit 0x3ff, base 0 */
-};
+/* In the F segment's uncopied RAM tail (firmware.ld): filled in at run time. */
+struct bios16_data bios16_data __attribute__((section(".fseg")));
 _Static_assert(__builtin_offsetof(struct bios16_data, e820_nr) == BIOS16_E820_NR, "layout");
 _Static_assert(__builtin_offsetof(struct bios16_data, e801_ax) == BIOS16_E801_AX, "layout");
 _Static_assert(__builtin_offsetof(struct bios16_data, e801_bx) == BIOS16_E801_BX, "layout");
@@ -66,6 +65,9 @@ void bios_setup(void)
 {
 	u8 *bda = phys(0);
 
+	/* real-mode IVT for the 16-bit entry: limit 0x3ff, base 0 */
+	memset(&bios16_data, 0, sizeof(bios16_data) - sizeof(bios16_data.e820_tab));
+	put_le16(bios16_data.rm_idt, 0x3ff);
 	for (u32 v = 0; v < 256; v++)
 		ivt_set((u8)v, bios_int_default);
 	for (u32 i = 1; i < 8; i++) {

@@ -14,7 +14,7 @@ struct kernel {
 	u32 cmdline_addr, cmdline_size;
 };
 
-static void __attribute__((noreturn)) bad_kernel(const char *what)
+void boot_bad_kernel(const char *what)
 {
 	log_error("bringup firmware: bad kernel: %s; halting\n", what);
 	fw_halt(POST_ERR_BAD_KERNEL);
@@ -51,6 +51,9 @@ u32 boot_reserved_top(void)
 	struct kernel k;
 	u32 top = 0;
 
+	/* the firmware places a whole file itself, after the tables */
+	if (fw_cfg_find(OPT_KERNEL, NULL, NULL) == 0)
+		return 0;
 	read_keys(&k);
 	if (k.initrd_size && k.initrd_addr + k.initrd_size > top)
 		top = k.initrd_addr + k.initrd_size;
@@ -59,7 +62,7 @@ u32 boot_reserved_top(void)
 	return top;
 }
 
-static void __attribute__((noreturn)) enter32(u32 entry, u32 zero_page)
+void boot_enter32(u32 entry, u32 zero_page)
 {
 	post(POST_BOOT32);
 	__asm__ volatile("cli\n\t"
@@ -79,26 +82,37 @@ void boot_kernel(void)
 	enum bp_err err;
 	u16 proto;
 
+	u16 sel;
+	u32 size, entry;
+
+	if (fw_cfg_find(OPT_KERNEL, &sel, &size) == 0 && size)
+		boot_file(sel, size);
 	read_keys(&k);
 	if (!k.kernel_size) {
 		log_error("bringup firmware: no kernel given (QEMU: -kernel FILE); halting\n");
 		fw_halt(POST_ERR_NO_KERNEL);
 	}
+	if (!k.setup_size) {
+		entry = fw_cfg_read32(FW_CFG_KERNEL_ENTRY);
+		if (entry)
+			boot_qemu_multiboot(entry);
+		boot_file(FW_CFG_KERNEL_DATA, k.kernel_size);
+	}
 	post(POST_KERNEL_LOAD);
 	if (k.setup_size < 0x300 || k.setup_size > 0x10000 || !in_ram(k.setup_addr, k.setup_size))
-		bad_kernel("setup size or address unusable");
+		boot_bad_kernel("setup size or address unusable");
 	if (!in_ram(k.initrd_addr, k.initrd_size))
-		bad_kernel("initrd does not fit in RAM");
+		boot_bad_kernel("initrd does not fit in RAM");
 	if (k.cmdline_size > 0x10000 || !in_ram(k.cmdline_addr, k.cmdline_size))
-		bad_kernel("command line address unusable");
+		boot_bad_kernel("command line address unusable");
 
 	setup = (u8 *)(uintptr_t)k.setup_addr;
 	fw_cfg_read_entry(FW_CFG_SETUP_DATA, setup, k.setup_size);
 	proto = bp_protocol(setup, k.setup_size);
 	if (!proto)
-		bad_kernel("no \"HdrS\" setup header at 0x202 (not a bzImage)");
+		boot_bad_kernel("no \"HdrS\" setup header at 0x202 (not a bzImage)");
 	if (k.kernel_addr < 0x100000 || !in_ram(k.kernel_addr, k.kernel_size))
-		bad_kernel("protected-mode kernel does not fit in RAM at its load address");
+		boot_bad_kernel("protected-mode kernel does not fit in RAM at its load address");
 	fw_cfg_read_entry(FW_CFG_KERNEL_DATA, (void *)(uintptr_t)k.kernel_addr, k.kernel_size);
 	if (k.initrd_size)
 		fw_cfg_read_entry(FW_CFG_INITRD_DATA, (void *)(uintptr_t)k.initrd_addr,
@@ -125,8 +139,8 @@ void boot_kernel(void)
 
 	err = bp_fill(zp, setup, k.setup_size, &bi);
 	if (err)
-		bad_kernel(bp_strerror(err));
+		boot_bad_kernel(bp_strerror(err));
 	post(POST_KERNEL_READY);
 	log_printf("boot: 32-bit entry at %x\n", get_le32(zp + BP_CODE32_START));
-	enter32(get_le32(zp + BP_CODE32_START), FW_ZERO_PAGE);
+	boot_enter32(get_le32(zp + BP_CODE32_START), FW_ZERO_PAGE);
 }

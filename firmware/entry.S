@@ -71,7 +71,7 @@ early32:
 	cfg_write8 0x96, 0x33
 3:	movl	$0xffff0000, %esi
 	movl	$FW_IMAGE_BASE, %edi
-	movl	$0x4000, %ecx
+	movl	$fw_copy_dwords, %ecx
 	rep movsl
 4:	ljmpl	$SEG_CODE32, $entry32
 

@@ -10,6 +10,11 @@
  * the E segment; .bss lives at its bottom. Everything below runs flat with
  * paging off, so a guest-physical address is a pointer.
  *
+ * Kernels: boot.c takes the bzImage QEMU or bringup split into SETUP_* and
+ * KERNEL_* keys; kload.c loads whole files itself (multiboot v1, PVH ELF,
+ * unsplit bzImage) from opt/bringup/kernel or an unsplit KERNEL_DATA, and
+ * finishes QEMU's own multiboot hand-over (POSTCODES.md, "fw_cfg inputs").
+ *
  * Phases report a POST code on port 0x80 (POSTCODES.md); the log goes to the
  * QEMU debug console (port 0x402) when present, else COM1, and is silenced by
  * the fw_cfg file opt/bringup/quiet (errors are always printed).
@@ -48,6 +53,9 @@
 #define POST_SMBIOS		0x52	/* SMBIOS written */
 #define POST_KERNEL_LOAD	0x60	/* loading kernel, initrd, command line */
 #define POST_KERNEL_READY	0x61	/* boot_params filled */
+#define POST_KERNEL_FILE	0x62	/* whole kernel file probed (multiboot/PVH/bzImage) */
+#define POST_BOOT_MULTIBOOT	0x6c	/* jumping to a multiboot entry */
+#define POST_BOOT_PVH		0x6d	/* jumping to a PVH entry */
 #define POST_BOOT32		0x6f	/* jumping to the 32-bit entry */
 #define POST_BOOT16		0x70	/* jumping to the 16-bit real-mode setup */
 #define POST_ERR_NO_FW_CFG	0xe0	/* halted: no fw_cfg */
@@ -68,6 +76,9 @@ static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v)
 static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 static inline void post(u8 code) { outb(0x80, code); }
+
+/* Large buffers always written before they are read: left out of the .bss clear. */
+#define __noinit __attribute__((section(".noinit")))
 
 /* A pointer to a physical address (flat, paging off); hides 0 from the optimizer. */
 static inline void *phys(uintptr_t addr)
@@ -120,6 +131,8 @@ void __attribute__((noreturn)) fw_halt(u8 code);
 bool fw_cfg_init(void);			/* false: no "QEMU" signature */
 bool fw_cfg_has_dma(void);
 void fw_cfg_read_entry(u16 key, void *buf, u32 len);
+/* len bytes from offset into the item (the caller checks against its size) */
+void fw_cfg_read_at(u16 key, u32 offset, void *buf, u32 len);
 u32 fw_cfg_read32(u16 key);
 /* File lookup: 0 and select/size, -1 if absent. */
 int fw_cfg_find(const char *name, u16 *select, u32 *size);
@@ -134,9 +147,12 @@ void mem_init(void);
 /* The high zone grows down from the top of RAM below 4 GiB; floor: nothing below. */
 void mem_set_high_floor(u32 floor);
 void *mem_alloc_high(u32 size, u32 align);
+/* Not zeroed: for blobs loaded whole right after (the table-loader's files). */
+void *mem_alloc_high_raw(u32 size, u32 align);
 void *mem_alloc_fseg(u32 size, u32 align);
 void mem_finish(void);			/* add the firmware's reserved areas, normalize */
 u32 mem_low_ram_top(void);		/* RAM end below 4 GiB */
+u32 mem_high_bottom(void);		/* lowest byte the high zone has handed out */
 
 /* ---- pci.c ------------------------------------------------------------------- */
 enum fw_board { BOARD_NONE, BOARD_I440FX, BOARD_Q35 };
@@ -161,8 +177,15 @@ void smbios_setup(void);
 extern u32 fw_rsdp;
 void acpi_setup(void);
 
-/* ---- boot.c ------------------------------------------------------------------ */
+/* ---- boot.c, kload.c ----------------------------------------------------------- */
+#define OPT_KERNEL		"opt/bringup/kernel"	/* wins over -kernel (kload.c) */
 void __attribute__((noreturn)) boot_kernel(void);
+void __attribute__((noreturn)) boot_bad_kernel(const char *what);
+void __attribute__((noreturn)) boot_enter32(u32 entry, u32 zero_page);
+/* A whole kernel file in fw_cfg item key: multiboot, PVH ELF or bzImage. */
+void __attribute__((noreturn)) boot_file(u16 key, u32 size);
+/* QEMU loaded a multiboot image itself (KERNEL_ENTRY set). */
+void __attribute__((noreturn)) boot_qemu_multiboot(u32 entry);
 /* Highest end of the kernel and initrd QEMU placed: the high zone stays above. */
 u32 boot_reserved_top(void);
 /* bios.c: run the kernel's real-mode setup at setup_addr (protocol < 2.02 or boot16=1). */

@@ -33,8 +33,9 @@ struct fw_cfg_file {
 };
 
 static bool dma;
+static u32 pio_key = ~0u, pio_pos;	/* what the data port reads next (PIO) */
 static u32 nr_files;
-static struct fw_cfg_file files[FW_CFG_MAX_FILES];
+static struct fw_cfg_file files[FW_CFG_MAX_FILES] __noinit;
 
 static u32 bswap32(u32 v)
 {
@@ -63,12 +64,37 @@ static void pio_read(void *buf, u32 len)
 
 void fw_cfg_read_entry(u16 key, void *buf, u32 len)
 {
+	fw_cfg_read_at(key, 0, buf, len);
+}
+
+/*
+ * Part of an item: DMA selects and skips in one request; PIO keeps reading
+ * forward from where the last read stopped, so segments read in file order
+ * cost no more than one pass over the file.
+ */
+void fw_cfg_read_at(u16 key, u32 offset, void *buf, u32 len)
+{
+	static u8 sink[512] __noinit;
+
 	if (dma) {
-		dma_run((u32)key << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ, buf, len);
+		if (offset)
+			dma_run((u32)key << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_SKIP, NULL, offset);
+		dma_run((offset ? 0 : (u32)key << 16 | FW_CFG_DMA_SELECT) | FW_CFG_DMA_READ, buf, len);
 		return;
 	}
-	outw(FW_CFG_PORT_SEL, key);
+	if (pio_key != key || pio_pos > offset) {
+		outw(FW_CFG_PORT_SEL, key);
+		pio_key = key;
+		pio_pos = 0;
+	}
+	while (pio_pos < offset) {
+		u32 n = offset - pio_pos < sizeof(sink) ? offset - pio_pos : sizeof(sink);
+
+		pio_read(sink, n);
+		pio_pos += n;
+	}
 	pio_read(buf, len);
+	pio_pos += len;
 }
 
 u32 fw_cfg_read32(u16 key)
@@ -83,6 +109,7 @@ int fw_cfg_write_entry(u16 key, u32 offset, const void *buf, u32 len)
 {
 	if (!dma)
 		return -1;
+	pio_key = ~0u;
 	dma_run((u32)key << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_SKIP, NULL, offset);
 	dma_run(FW_CFG_DMA_WRITE, (void *)buf, len);
 	return 0;
@@ -98,12 +125,14 @@ bool fw_cfg_init(void)
 	char sig[4];
 	u32 count;
 
+	pio_key = ~0u;
 	outw(FW_CFG_PORT_SEL, FW_CFG_SIGNATURE);
 	pio_read(sig, 4);
 	if (memcmp(sig, "QEMU", 4))
 		return false;
 	dma = fw_cfg_read32(FW_CFG_ID) & FW_CFG_ID_DMA;
 
+	pio_key = ~0u;
 	outw(FW_CFG_PORT_SEL, FW_CFG_FILE_DIR);
 	pio_read(&count, 4);
 	count = bswap32(count);

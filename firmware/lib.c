@@ -19,11 +19,16 @@
 #define UART_LSR_THRE		0x20
 #define UART_DIV_115200		1
 
+/* Dword moves first: under QEMU every rep iteration counts as an instruction. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t words = n >> 2, rest = n & 3;
 
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
+	__asm__ volatile("rep movsl\n\t"
+			 "movl %3, %%ecx\n\t"
+			 "rep movsb"
+			 : "+D"(d), "+S"(src), "+c"(words) : "r"(rest) : "memory");
 	return dst;
 }
 
@@ -42,8 +47,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t words = n >> 2, rest = n & 3;
 
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosl\n\t"
+			 "movl %3, %%ecx\n\t"
+			 "rep stosb"
+			 : "+D"(d), "+c"(words) : "a"((u8)c * 0x01010101u), "r"(rest) : "memory");
 	return dst;
 }
 
@@ -97,6 +106,9 @@ static void out_num(struct out *o, u64 v, u32 base, int width, char pad, bool ne
 		if (base == 16) {
 			d = v & 15;
 			v >>= 4;
+		} else if (v <= 0xffffffffULL) {
+			d = (u32)v % 10;	/* a plain div: no libgcc */
+			v = (u32)v / 10;
 		} else {
 			u64 q = 0, r = 0;
 			for (int i = 63; i >= 0; i--) {

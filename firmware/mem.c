@@ -45,7 +45,7 @@ static void mem_from_sizes(void)
 
 void mem_init(void)
 {
-	static u8 buf[E820_FILE_ENTRY * 32];
+	static u8 buf[E820_FILE_ENTRY * 32] __noinit;
 	u32 n = 0;
 
 	if (fw_cfg_read_file("etc/e820", buf, sizeof(buf), &n) == 0 && n >= E820_FILE_ENTRY) {
@@ -70,6 +70,11 @@ u32 mem_low_ram_top(void)
 	return high_top;
 }
 
+u32 mem_high_bottom(void)
+{
+	return high_cur;
+}
+
 void mem_set_high_floor(u32 floor)
 {
 	if (floor > high_floor)
@@ -77,6 +82,15 @@ void mem_set_high_floor(u32 floor)
 }
 
 void *mem_alloc_high(u32 size, u32 align)
+{
+	void *p = mem_alloc_high_raw(size, align);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void *mem_alloc_high_raw(u32 size, u32 align)
 {
 	u32 at;
 
@@ -88,7 +102,6 @@ void *mem_alloc_high(u32 size, u32 align)
 	if (at < high_floor)
 		return NULL;
 	high_cur = at;
-	memset((void *)(uintptr_t)at, 0, size);
 	return (void *)(uintptr_t)at;
 }
 

@@ -156,7 +156,7 @@ struct bridge {
 	bool has_io, has_pref;
 };
 
-static struct pci_res res[MAX_RES];
+static struct pci_res res[MAX_RES] __noinit;	/* each cleared when taken */
 static struct pci_node nodes[MAX_NODES];
 static struct bridge bridges[MAX_NODES];
 static u32 nr_res, nr_nodes;

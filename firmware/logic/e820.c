@@ -120,3 +120,18 @@ u64 e820_ram_above(const struct e820_map *m, u64 from)
 	}
 	return sum;
 }
+
+bool e820_covers(const struct e820_map *m, u64 addr, u64 size, u32 type)
+{
+	u64 end = addr + size;
+
+	if (end < addr)
+		return false;
+	for (u32 i = 0; i < m->nr; i++) {
+		const struct e820_entry *e = &m->e[i];
+
+		if (e->type == type && addr >= e->addr && end <= e->addr + e->size)
+			return true;
+	}
+	return false;
+}

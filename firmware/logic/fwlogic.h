@@ -12,6 +12,10 @@
  *           64-bit capable memory moved above 4 GiB when the 32-bit hole is full.
  *   tl_*    the interpreter of QEMU's etc/table-loader (ACPI linker) script.
  *   bp_*    Linux boot_params (the "zero page") for the 32-bit boot protocol.
+ *   kimg_*  kernel files that are not split bzImages: multiboot v1 (ELF32 or
+ *           the a.out kludge) and PVH ELF (XEN_ELFNOTE_PHYS32_ENTRY), probed
+ *           through a read callback into a list of segments and an entry.
+ *   mb_info_fill, pvh_info_fill  the multiboot info / hvm_start_info blocks.
  */
 #ifndef FW_LOGIC_H
 #define FW_LOGIC_H
@@ -46,6 +50,8 @@ int e820_normalize(struct e820_map *m);
 u64 e820_ram_end_below(const struct e820_map *m, u64 limit);
 /* Total RAM at and above 'from'. */
 u64 e820_ram_above(const struct e820_map *m, u64 from);
+/* True when [addr, addr+size) lies inside one entry of that type (normalized map). */
+bool e820_covers(const struct e820_map *m, u64 addr, u64 size, u32 type);
 
 /* ---- PCI resource allocation ---------------------------------------------- */
 enum pci_res_kind { PCI_RES_IO, PCI_RES_MEM, PCI_RES_PREF, PCI_RES_KINDS };
@@ -135,6 +141,7 @@ struct tl_state {
 	const struct tl_ops *ops;
 	void *ctx;
 	u32 nr;
+	u32 last;		/* the blob the last command named */
 	struct tl_blob blob[TL_MAX_BLOBS];
 };
 
@@ -204,5 +211,117 @@ u16 bp_protocol(const u8 *setup, u32 len);
 /* Check the header and fill zp (BP_SIZE bytes) for the 32-bit entry. */
 enum bp_err bp_fill(u8 *zp, const u8 *setup, u32 len, const struct bp_info *in);
 const char *bp_strerror(enum bp_err err);
+
+/* ---- kernel images: multiboot v1, PVH ELF ------------------------------------ */
+#define MB_HEADER_MAGIC		0x1badb002
+#define MB_BOOT_MAGIC		0x2badb002	/* EAX at the multiboot entry */
+#define MB_SEARCH_LEN		8192		/* the header is in the first 8 KiB */
+#define MB_FLAG_PAGE_ALIGN	0x00000001	/* modules page aligned */
+#define MB_FLAG_MEMINFO		0x00000002	/* mem_lower/upper and mmap wanted */
+#define MB_FLAG_VIDEO		0x00000004	/* video mode table wanted */
+#define MB_FLAG_AOUT		0x00010000	/* load through the header's address fields */
+#define MB_FLAGS_KNOWN		(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMINFO | MB_FLAG_VIDEO)
+#define MB_FLAGS_REQUIRED	0x0000ffff	/* a loader must refuse unknown bits here */
+
+/* multiboot_info offsets and flags */
+#define MBI_FLAGS		0
+#define MBI_MEM_LOWER		4
+#define MBI_MEM_UPPER		8
+#define MBI_CMDLINE		16
+#define MBI_MODS_COUNT		20
+#define MBI_MODS_ADDR		24
+#define MBI_MMAP_LENGTH		44
+#define MBI_MMAP_ADDR		48
+#define MBI_LOADER_NAME		64
+#define MBI_SIZE		88
+#define MBI_F_MEM		(1u << 0)
+#define MBI_F_CMDLINE		(1u << 2)
+#define MBI_F_MODS		(1u << 3)
+#define MBI_F_MMAP		(1u << 6)
+#define MBI_F_LOADER_NAME	(1u << 9)
+#define MB_MOD_SIZE		16	/* mod_start, mod_end, string, reserved */
+#define MB_MMAP_ENTRY		24	/* size (20), base, length, type */
+
+/* hvm_start_info (xen/include/public/arch-x86/hvm/start_info.h), version 1 */
+#define PVH_START_MAGIC		0x336ec578
+#define PVH_SI_MAGIC		0
+#define PVH_SI_VERSION		4
+#define PVH_SI_FLAGS		8
+#define PVH_SI_NR_MODULES	12
+#define PVH_SI_MODLIST		16
+#define PVH_SI_CMDLINE		24
+#define PVH_SI_RSDP		32
+#define PVH_SI_MEMMAP		40
+#define PVH_SI_MEMMAP_ENTRIES	48
+#define PVH_SI_SIZE		56
+#define PVH_MOD_SIZE		32	/* paddr, size, cmdline_paddr, reserved */
+#define PVH_MEMMAP_ENTRY	24	/* addr, size, type, reserved */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+#define KIMG_MAX_SEGS		16
+#define KIMG_MAX_PHDRS		64
+
+enum kimg_kind { KIMG_UNKNOWN, KIMG_BZIMAGE, KIMG_MULTIBOOT, KIMG_PVH };
+
+enum kimg_err {
+	KIMG_OK,
+	KIMG_ERR_READ,		/* the read callback failed */
+	KIMG_ERR_FORMAT,	/* not a bzImage, multiboot image or PVH ELF */
+	KIMG_ERR_MB_FLAGS,	/* multiboot header requires a feature we lack */
+	KIMG_ERR_MB_AOUT,	/* a.out kludge addresses inconsistent or outside the file */
+	KIMG_ERR_MB_ELF64,	/* multiboot ELF without the a.out kludge must be ELF32 */
+	KIMG_ERR_ELF_HEADER,	/* bad ELF header or program header table */
+	KIMG_ERR_ELF_SEGMENT,	/* PT_LOAD outside the file, filesz > memsz, or above 4 GiB */
+	KIMG_ERR_TOO_MANY,	/* more than KIMG_MAX_SEGS PT_LOAD segments */
+	KIMG_ERR_NO_SEGMENTS,	/* nothing to load */
+	KIMG_ERR_ENTRY,		/* entry point not inside a loaded segment */
+	KIMG_ERR_PVH_NOTE,	/* PHYS32_ENTRY note malformed */
+};
+
+struct kimg_seg {
+	u32 file_off, filesz;
+	u32 paddr, memsz;	/* memsz >= filesz; the rest is zeroed */
+};
+
+struct kimg {
+	enum kimg_kind kind;
+	u32 entry;		/* physical */
+	u32 mb_flags;		/* multiboot header flags */
+	u32 nr_seg;
+	struct kimg_seg seg[KIMG_MAX_SEGS];
+	u32 load_start;		/* lowest paddr */
+	u64 load_end;		/* highest paddr + memsz */
+	u8 scratch[MB_SEARCH_LEN];	/* the probe's read buffer; keep it last */
+};
+
+struct kimg_src {
+	u32 size;		/* file size */
+	/* 0 when len bytes at off were read (off + len <= size is guaranteed) */
+	int (*read)(void *ctx, u32 off, void *buf, u32 len);
+	void *ctx;
+};
+
+enum kimg_err kimg_probe(const struct kimg_src *src, struct kimg *out);
+const char *kimg_strerror(enum kimg_err err);
+
+/* What the kernel is told, as guest-physical addresses (0: absent). */
+struct kboot_info {
+	const struct e820_map *e820;
+	u32 cmdline_addr;
+	u32 initrd_addr, initrd_size;	/* size 0: no module */
+	u32 module_string_addr;		/* the module's command line */
+	u32 loader_name_addr;
+	u64 rsdp;
+};
+
+/*
+ * Build the block in area (host pointer), which the guest sees at area_addr,
+ * size bytes long. Returns the guest address of the multiboot_info or
+ * hvm_start_info (area_addr), or 0 if the block does not fit.
+ */
+/* KiB of RAM from 0 (at most 640 KiB) and contiguous from 1 MiB, as multiboot wants. */
+void mb_mem_sizes(const struct e820_map *m, u32 *lower, u32 *upper);
+u32 mb_info_fill(u8 *area, u32 area_addr, u32 size, const struct kboot_info *in);
+u32 pvh_info_fill(u8 *area, u32 area_addr, u32 size, const struct kboot_info *in);
 
 #endif

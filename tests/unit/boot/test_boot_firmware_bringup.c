@@ -1,0 +1,133 @@
+/*
+ * bringup's firmware (build/firmware.bin, bringup's default -bios) on our own
+ * board under -accel kvm. This machine's software KVM is too slow for Linux
+ * to boot fully in a test's time, so each test stops at the first thing that
+ * proves the firmware handed over:
+ *  - a multiboot test guest given whole with -kernel (KERNEL_DATA without
+ *    setup keys: the firmware probes and loads it) prints its runtime line
+ *    with the multiboot magic it was entered with;
+ *  - with opt/bringup/boot16 the kernel's real-mode setup prints "Probing
+ *    EDD" through the firmware's int 10h teletype;
+ *  - on the 32-bit path the firmware reaches POST 0x6f and the kernel then
+ *    programs the UART for earlyprintk (divisor 12: 9600 baud; the firmware
+ *    itself uses divisor 1), seen in the -d ioport log.
+ * Skipped where /dev/kvm is unusable.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/unit/common/harness.h"
+
+#define TIMEOUT_S	30.0
+/* the kernel reaches its early serial setup ~6 s after the jump here */
+#define KERNEL_RUN_S	20
+
+static bool ready(const char *test, bool with_linux)
+{
+	const char *need[] = { harness_build_path("bringup"), harness_build_path("firmware.bin"),
+			       with_linux ? harness_asset_path("vmlinuz") : NULL,
+			       with_linux ? harness_asset_path("initramfs.cpio.gz") : NULL };
+	const char *why = harness_kvm_unusable();
+
+	if (why) {
+		harness_skip(test, why);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		ck_assert_msg(!need[i] || access(need[i], R_OK) == 0, "no %s: run `make%s`",
+			      need[i], with_linux ? " assets" : "");
+	return true;
+}
+
+START_TEST(firmware_bringup_kvm_multiboot_guest)
+{
+	static char vmm[4096], fw[4096], guest[4096];
+	struct run_result r;
+	int found;
+
+	if (!ready("firmware_bringup_kvm_multiboot_guest", false))
+		return;
+	snprintf(vmm, sizeof(vmm), "%s", harness_build_path("bringup"));
+	snprintf(fw, sizeof(fw), "%s", harness_build_path("firmware.bin"));
+	snprintf(guest, sizeof(guest), "%s", harness_build_path("guests/pic.elf"));
+	if (access(guest, R_OK)) {
+		harness_skip("firmware_bringup_kvm_multiboot_guest", "no build/guests/pic.elf");
+		return;
+	}
+	char *argv[] = { vmm, "-M", "pc", "-accel", "kvm", "-m", "128", "-bios", fw,
+			 "-display", "none", "-serial", "stdio", "-no-reboot", "-device",
+			 "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", guest, NULL };
+	found = harness_run_until(argv, TIMEOUT_S, "# runtime: multiboot magic 0x2badb002", &r);
+	ck_assert_int_ge(found, 0);
+	ck_assert_msg(found == 1, "no multiboot hand-over in %.1f s (status %d)\nstdout:\n%s\n"
+		      "stderr:\n%s", r.elapsed, r.status, r.out, r.err);
+	harness_free(&r);
+}
+END_TEST
+
+START_TEST(firmware_bringup_kvm_boot16_setup)
+{
+	static char vmm[4096], fw[4096], kernel[4096], initrd[4096];
+	struct run_result r;
+	int found;
+
+	if (!ready("firmware_bringup_kvm_boot16_setup", true))
+		return;
+	snprintf(vmm, sizeof(vmm), "%s", harness_build_path("bringup"));
+	snprintf(fw, sizeof(fw), "%s", harness_build_path("firmware.bin"));
+	snprintf(kernel, sizeof(kernel), "%s", harness_asset_path("vmlinuz"));
+	snprintf(initrd, sizeof(initrd), "%s", harness_asset_path("initramfs.cpio.gz"));
+	char *argv[] = { vmm, "-M", "pc", "-accel", "kvm", "-m", "512", "-bios", fw,
+			 "-fw_cfg", "name=opt/bringup/boot16,string=1", "-kernel", kernel,
+			 "-initrd", initrd, "-append", "console=ttyS0", "-nographic", NULL };
+	found = harness_run_until(argv, TIMEOUT_S, "Probing EDD", &r);
+	ck_assert_int_ge(found, 0);
+	ck_assert_msg(found == 1, "no output of the kernel's setup in %.1f s (status %d)\n"
+		      "stdout:\n%s\nstderr:\n%s", r.elapsed, r.status, r.out, r.err);
+	harness_free(&r);
+}
+END_TEST
+
+START_TEST(firmware_bringup_kvm_32bit_entry)
+{
+	static char vmm[4096], fw[4096], kernel[4096], initrd[4096], secs[16];
+	struct run_result r;
+
+	if (!ready("firmware_bringup_kvm_32bit_entry", true))
+		return;
+	snprintf(vmm, sizeof(vmm), "%s", harness_build_path("bringup"));
+	snprintf(fw, sizeof(fw), "%s", harness_build_path("firmware.bin"));
+	snprintf(kernel, sizeof(kernel), "%s", harness_asset_path("vmlinuz"));
+	snprintf(initrd, sizeof(initrd), "%s", harness_asset_path("initramfs.cpio.gz"));
+	snprintf(secs, sizeof(secs), "%d", KERNEL_RUN_S);
+	/* SIGTERM: bringup prints its boot report on the way out */
+	char *argv[] = { "timeout", "-s", "TERM", secs, vmm, "-M", "pc", "-accel", "kvm", "-m",
+			 "512", "-bios", fw, "-kernel", kernel, "-initrd", initrd, "-append",
+			 "console=ttyS0 earlyprintk=ttyS0", "-nographic", "-d", "boot,ioport", NULL };
+	ck_assert_int_eq(harness_run(argv, KERNEL_RUN_S + 10, &r), 0);
+	const char *jump = strstr(r.err, "ioport: out8 0x0080 <- 0x6f");
+	ck_assert_msg(jump, "the firmware never reached POST 0x6f:\n%.3000s", r.err);
+	/* after the jump: DLAB on, divisor 12 */
+	const char *dlab = strstr(jump, "ioport: out8 0x03fb <- 0x83");
+	ck_assert_msg(dlab && strstr(dlab, "ioport: out8 0x03f8 <- 0xc"),
+		      "the kernel did not set up its early console within %d s:\n%s", KERNEL_RUN_S,
+		      jump);
+	ck_assert_msg(strstr(r.err, "POST code 0x6f"), "no boot report");
+	harness_free(&r);
+}
+END_TEST
+
+Suite *boot_firmware_bringup_suite(void)
+{
+	Suite *s = suite_create("boot_firmware_bringup");
+	TCase *tc = tcase_create("kvm");
+
+	tcase_add_test(tc, firmware_bringup_kvm_multiboot_guest);
+	tcase_add_test(tc, firmware_bringup_kvm_boot16_setup);
+	tcase_add_test(tc, firmware_bringup_kvm_32bit_entry);
+	tcase_set_timeout(tc, TIMEOUT_S + 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
