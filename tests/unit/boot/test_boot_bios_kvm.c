@@ -37,7 +37,8 @@ static bool have(const char *test, const char *path)
 }
 
 /* Boot firmware with -kernel under accel; the marker must appear in time. */
-static void boot_to_setup(const char *test, const char *accel, const char *firmware)
+static void boot_to_setup_fw(const char *test, const char *accel, const char *firmware,
+			     const char *fw_cfg)
 {
 	const char *vmm = harness_build_path("bringup");
 	const char *kernel = harness_asset_path("vmlinuz");
@@ -57,7 +58,8 @@ static void boot_to_setup(const char *test, const char *accel, const char *firmw
 	}
 	char *argv[] = { (char *)vmm, "-M", "pc", "-accel", (char *)accel,
 			 "-bios", (char *)firmware, "-kernel", (char *)kernel,
-			 "-initrd", (char *)initrd, "-append", "console=ttyS0", "-nographic", NULL };
+			 "-initrd", (char *)initrd, "-append", "console=ttyS0", "-nographic",
+			 fw_cfg ? "-fw_cfg" : NULL, (char *)fw_cfg, NULL };
 	found = harness_run_until(argv, BOOT_TIMEOUT, SETUP_MARKER, &r);
 	ck_assert_int_ge(found, 0);
 	if (!found)
@@ -70,6 +72,26 @@ static void boot_to_setup(const char *test, const char *accel, const char *firmw
 	ck_assert_ptr_null(strstr(r.err, "bringup:"));
 	harness_free(&r);
 }
+
+static void boot_to_setup(const char *test, const char *accel, const char *firmware)
+{
+	boot_to_setup_fw(test, accel, firmware, NULL);
+}
+
+/* Our firmware through the kernel's 16-bit entry: the real-mode setup code prints. */
+START_TEST(test_ours_tcg_kernel_setup)
+{
+	boot_to_setup_fw("boot_bios_kvm ours tcg", "tcg", harness_build_path("firmware.bin"),
+			 "name=opt/bringup/boot16,string=1");
+}
+END_TEST
+
+START_TEST(test_ours_kvm_kernel_setup)
+{
+	boot_to_setup_fw("boot_bios_kvm ours kvm", "kvm", harness_build_path("firmware.bin"),
+			 "name=opt/bringup/boot16,string=1");
+}
+END_TEST
 
 START_TEST(test_qboot_kvm_kernel_setup)
 {
@@ -131,6 +153,8 @@ Suite *boot_bios_kvm_suite(void)
 	tcase_add_test(t, test_qboot_kvm_kernel_setup);
 	tcase_add_test(t, test_seabios_kvm_kernel_setup);
 	tcase_add_test(t, test_seabios_tcg_kernel_setup);
+	tcase_add_test(t, test_ours_tcg_kernel_setup);
+	tcase_add_test(t, test_ours_kvm_kernel_setup);
 	tcase_add_test(t, test_seabios_nographic_banner);
 	suite_add_tcase(s, t);
 	return s;
