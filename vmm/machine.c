@@ -2,121 +2,10 @@
  * The machine (see machine.h): board description + command line -> board,
  * firmware, fw_cfg, accelerator, vCPU threads, main loop.
  */
-#include "vmm/machine.h"
-#include "vmm/accel/accel.h"
-#include "vmm/accel/kvm/kvm.h"
-#include "vmm/accel/tcg/tcg_board.h"
-#include "vmm/bootrep.h"
-#include "vmm/chardev.h"
-#include "vmm/cpus.h"
-#include "vmm/gdbstub.h"
-#include "vmm/loop.h"
-#include "vmm/term.h"
+#include "vmm/machine_int.h"
 
-#include "board/acpi.h"
-#include "board/board.h"
-#include "board/debugcon.h"
-#include "board/device.h"
-#include "board/fw_cfg.h"
-#include "board/gsi.h"
-#include "board/ioapic.h"
-#include "board/lapic.h"
-#include "board/log.h"
-#include "board/msi.h"
-#include "board/pic.h"
-#include "board/postcode.h"
-#include "board/uart.h"
-#include "board/virtio_dev.h"
-#include "board/virtio_mmio.h"
-#include "loader/loader.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libfdt.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#define BIOS_MAX		(16u << 20)
-#define KERNEL_MAX		(512u << 20)
-#define FW_CFG_FILE_MAX		(256u << 20)
-#define DEFAULT_FIRMWARE	"firmware.bin"
-#define ACPI_DUMP_TABLES_GPA	0x7fe0000ull	/* where a firmware would put them with 128 MiB */
-#define ACPI_DUMP_RSDP_GPA	0xf5a80ull
-#define OPTROM_MAX		(128u << 10)
-
-/* One -serial backend: output buffered under the board lock, flushed by a BH. */
-struct serial_port {
-	struct machine *m;
-	struct uart *uart;
-	int out_fd;			/* -1: output dropped */
-	bool close_fd;
-	char buf[4096];
-	size_t len;
-	struct loop_bh *flush_bh;
-};
-
-/* Boot report: an fw_cfg item whose selection marks a step. */
-struct fw_cfg_mark {
-	struct machine *m;
-	const char *what;
-};
-#define FW_CFG_MARKS	5
-
-#define STDIN_ESCAPE	0x01		/* Ctrl-A, as QEMU's -nographic: Ctrl-A x quits */
-
-struct machine {
-	const struct vm_config *cfg;
-	struct serial_port serial[CLI_MAX_SERIALS];
-	unsigned nserial;
-	uint8_t stdin_buf[256];		/* read from stdin, not yet taken by the UART */
-	size_t stdin_len, stdin_off;
-	bool stdin_watched, stdin_escape, stdin_eof, stdin_retry_ready;
-	struct board_timer stdin_retry;
-	struct board board;
-	bool board_ready;
-	void *fdt;
-	size_t fdt_size;
-	struct accel accel;
-	bool accel_ready;
-	struct cpus cpus;
-	bool cpus_ready;
-	struct loop *loop;
-	struct loop_bh *req_bh;
-	struct accel_host host;
-	uint8_t *bios, *kernel, *initrd;
-	size_t bios_len, kernel_len, initrd_len;
-	uint8_t **fw_cfg_data;		/* -fw_cfg file= contents, kept for the fw_cfg */
-	struct acpi_tables acpi;
-	bool have_acpi;
-	FILE *log;
-	bool shut_down;			/* -no-shutdown: guest powered off, vCPUs parked */
-	struct kvm_split_route split_routes[KVM_SPLIT_ROUTES];	/* kernel-irqchip=split */
-	struct board_timer eoi_poll;	/* kernel-irqchip=split, see split_eoi_poll() */
-	uint64_t eoi_poll_ns;
-	bool eoi_poll_ready;
-	struct chardev_out debugcon;	/* -debugcon */
-	struct bootrep *bootrep;	/* -d boot; NULL otherwise */
-	struct fw_cfg_mark fw_cfg_marks[FW_CFG_MARKS];
-	struct gdbstub *gdb;		/* -gdb, -s */
-	struct virtio_drive **drives;	/* -drive, by index in cfg->drives */
-	bool *drive_auto;		/* the VMM adds its virtio-blk device */
-	unsigned ndrives;
-	struct virtio_net_backend **netdevs;	/* -netdev */
-	unsigned nnetdevs;
-	struct virtio_chardev hvc;	/* "stdio": a virtio console on the serial output */
-	bool hvc_registered;
-	char *cmdline;			/* -append plus the virtio-mmio slots (microvm) */
-};
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int machine_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -147,7 +36,7 @@ static char *device_opts_filter(const char *opts, char *err, size_t errlen)
 	size_t o = tlen;
 
 	if (!out) {
-		fail(err, errlen, "out of memory");
+		machine_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	memcpy(out, opts, tlen);
@@ -165,7 +54,7 @@ static char *device_opts_filter(const char *opts, char *err, size_t errlen)
 			continue;
 		}
 		if (has_prefix(p, ",disable-legacy=") || has_prefix(p, ",disable-modern=")) {
-			fail(err, errlen, "-device %.*s: %.*s: only modern virtio (disable-legacy=on) "
+			machine_fail(err, errlen, "-device %.*s: %.*s: only modern virtio (disable-legacy=on) "
 			     "is supported", (int)tlen, opts, (int)(len - 1), p + 1);
 			free(out);
 			return NULL;
@@ -189,7 +78,7 @@ static int build_fdt(struct machine *m, char *err, size_t errlen)
 	const void *dtb = board_dtb(cfg->machine_name, &len);
 
 	if (!dtb)
-		return fail(err, errlen, "-machine: no built-in description for '%s'", cfg->machine_name);
+		return machine_fail(err, errlen, "-machine: no built-in description for '%s'", cfg->machine_name);
 	if (!len)
 		len = fdt_totalsize(dtb);
 	m->fdt_size = len + 4096 + (size_t)cfg->smp * 128 + (cfg->devices.n + m->ndrives) * 256;
@@ -201,9 +90,9 @@ static int build_fdt(struct machine *m, char *err, size_t errlen)
 		free(m->fdt);
 		m->fdt = calloc(1, m->fdt_size);
 		if (!m->fdt)
-			return fail(err, errlen, "out of memory");
+			return machine_fail(err, errlen, "out of memory");
 		if ((r = fdt_open_into(dtb, m->fdt, (int)m->fdt_size)))
-			return fail(err, errlen, "-machine: board description: %s", fdt_strerror(r));
+			return machine_fail(err, errlen, "-machine: board description: %s", fdt_strerror(r));
 		opt = "-m";
 		r = board_fdt_set_ram(m->fdt, cfg->ram_size, &berr);
 		if (!r) {
@@ -236,9 +125,9 @@ static int build_fdt(struct machine *m, char *err, size_t errlen)
 			continue;
 		}
 		if (r < 0 && berr.msg[0] == '-')	/* the board named the option itself */
-			return fail(err, errlen, "%s", berr.msg);
+			return machine_fail(err, errlen, "%s", berr.msg);
 		if (r < 0)
-			return fail(err, errlen, "%s: %s", opt, berr.msg[0] ? berr.msg : strerror(-r));
+			return machine_fail(err, errlen, "%s: %s", opt, berr.msg[0] ? berr.msg : strerror(-r));
 		fdt_pack(m->fdt);
 		return 0;
 	}
@@ -250,11 +139,11 @@ static int write_file(const char *path, const void *data, size_t len, char *err,
 	FILE *f = fopen(path, "wb");
 
 	if (!f)
-		return fail(err, errlen, "%s: %s: %s", opt, path, strerror(errno));
+		return machine_fail(err, errlen, "%s: %s: %s", opt, path, strerror(errno));
 	if (fwrite(data, 1, len, f) != len || fclose(f)) {
 		if (f)
 			fclose(f);
-		return fail(err, errlen, "%s: %s: write failed", opt, path);
+		return machine_fail(err, errlen, "%s: %s: write failed", opt, path);
 	}
 	return 0;
 }
@@ -268,7 +157,7 @@ static int read_whole(const char *opt, const char *path, size_t max, uint8_t **b
 	char msg[512];
 
 	if (loader_read_file(path, max, buf, len, &lerr) < 0)
-		return fail(err, errlen, "%s: %s", opt, loader_err_format(&lerr, path, msg, sizeof(msg)));
+		return machine_fail(err, errlen, "%s: %s", opt, loader_err_format(&lerr, path, msg, sizeof(msg)));
 	return 0;
 }
 
@@ -297,17 +186,17 @@ static int load_bios(struct machine *m, char *err, size_t errlen)
 
 	if (!p) {
 		if (default_firmware(path, sizeof(path)) || access(path, R_OK))
-			return fail(err, errlen, "-bios: default firmware %s not found "
+			return machine_fail(err, errlen, "-bios: default firmware %s not found "
 				    "(build it with make, or give -bios PATH)", DEFAULT_FIRMWARE);
 		p = path;
 	}
 	if (read_whole("-bios", p, BIOS_MAX + 1, &m->bios, &m->bios_len, err, errlen))
 		return -1;
 	if (!m->bios_len || m->bios_len % 0x10000 || m->bios_len > BIOS_MAX)
-		return fail(err, errlen, "-bios: %s: size %zu is not a multiple of 64 KiB up to 16 MiB",
+		return machine_fail(err, errlen, "-bios: %s: size %zu is not a multiple of 64 KiB up to 16 MiB",
 			    p, m->bios_len);
 	if (board_load_bios(&m->board, m->bios, m->bios_len, &berr) < 0)
-		return fail(err, errlen, "-bios: %s: %s", p, berr.msg);
+		return machine_fail(err, errlen, "-bios: %s: %s", p, berr.msg);
 	return 0;
 }
 
@@ -325,7 +214,7 @@ static int add_e820(struct machine *m, struct fw_cfg *fc, char *err, size_t errl
 		map[n++] = (struct e820_entry){ GMEM_4G, mem->ram_size - mem->below_4g, E820_RAM };
 	r = fw_cfg_add_e820(fc, map, n);
 	if (r < 0)
-		return fail(err, errlen, "etc/e820 into fw_cfg: %s", strerror(-r));
+		return machine_fail(err, errlen, "etc/e820 into fw_cfg: %s", strerror(-r));
 	return 0;
 }
 
@@ -370,7 +259,7 @@ static int add_linuxboot_rom(struct machine *m, bool dma, char *err, size_t errl
 	r = rom_add_blob(&m->board, file, rom, len, ROM_NO_GPA);	/* copies it */
 	free(rom);
 	if (r < 0 && r != -EEXIST)
-		return fail(err, errlen, "-kernel: option ROM %s: %s", found, strerror(-r));
+		return machine_fail(err, errlen, "-kernel: option ROM %s: %s", found, strerror(-r));
 	return 0;
 }
 
@@ -414,10 +303,10 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 
 	if (!fc) {
 		if (cfg->kernel)
-			return fail(err, errlen, "-kernel: the %s board has no fw_cfg device to pass it",
+			return machine_fail(err, errlen, "-kernel: the %s board has no fw_cfg device to pass it",
 				    cfg->machine_name);
 		if (cfg->nfw_cfg)
-			return fail(err, errlen, "-fw_cfg: the %s board has no fw_cfg device",
+			return machine_fail(err, errlen, "-fw_cfg: the %s board has no fw_cfg device",
 				    cfg->machine_name);
 		return 0;
 	}
@@ -439,14 +328,14 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 		ka.cmdline = m->cmdline ? m->cmdline : cfg->append;
 		ka.below_4g = m->board.mem.below_4g;
 		if (fw_cfg_add_kernel(fc, &ka, &layout, &lerr) < 0)
-			return fail(err, errlen, "-kernel: %s",
+			return machine_fail(err, errlen, "-kernel: %s",
 				    loader_err_format(&lerr, cfg->kernel, msg, sizeof(msg)));
 		if (layout.bzimage && add_linuxboot_rom(m, fc->dma_enabled, err, errlen))
 			return -1;
 	}
 	/* as QEMU's -nographic: SeaBIOS then puts its console on COM1 (sercon) */
 	if (cfg->nographic && (r = fw_cfg_add_i16(fc, FW_CFG_NOGRAPHIC, 1)) < 0)
-		return fail(err, errlen, "fw_cfg: %s", strerror(-r));
+		return machine_fail(err, errlen, "fw_cfg: %s", strerror(-r));
 	for (unsigned i = 0; i < cfg->nfw_cfg; i++) {
 		const struct fw_cfg_opt *o = &cfg->fw_cfg[i];
 
@@ -460,17 +349,17 @@ static int setup_fw_cfg(struct machine *m, char *err, size_t errlen)
 			r = fw_cfg_add_file(fc, o->name, o->string, strlen(o->string));
 		}
 		if (r < 0)
-			return fail(err, errlen, "-fw_cfg: %s: %s", o->name,
+			return machine_fail(err, errlen, "-fw_cfg: %s: %s", o->name,
 				    r == -EEXIST ? "the board already has this file" : strerror(-r));
 	}
 	/* what the board's fw_cfg device did not add itself */
 	if (m->have_acpi && fw_cfg_file_key(fc, "etc/acpi/tables") < 0 &&
 	    (r = acpi_add_fw_cfg(&m->acpi, fc)) < 0)
-		return fail(err, errlen, "ACPI tables into fw_cfg: %s", strerror(-r));
+		return machine_fail(err, errlen, "ACPI tables into fw_cfg: %s", strerror(-r));
 	if (fw_cfg_file_key(fc, "etc/e820") < 0 && (r = add_e820(m, fc, err, errlen)) < 0)
 		return r;
 	if ((r = fw_cfg_add_roms(fc, &m->board)) < 0)
-		return fail(err, errlen, "option ROMs into fw_cfg: %s", strerror(-r));
+		return machine_fail(err, errlen, "option ROMs into fw_cfg: %s", strerror(-r));
 	if (m->bootrep)
 		mark_fw_cfg_steps(m, fc);	/* last: files no longer move */
 	return 0;
@@ -490,7 +379,7 @@ static int build_acpi(struct machine *m, char *err, size_t errlen)
 		d.apic_ids = m->board.cpu_apic_id;
 	r = acpi_build(&d, &m->acpi);
 	if (r < 0)
-		return fail(err, errlen, "building ACPI tables: %s", strerror(-r));
+		return machine_fail(err, errlen, "building ACPI tables: %s", strerror(-r));
 	m->have_acpi = true;
 	return 0;
 }
@@ -512,8 +401,6 @@ static void host_pio(void *opaque, uint16_t port, void *data, unsigned size, boo
 		memcpy(data, &v, size);
 	}
 }
-
-static void split_sync_routes(struct machine *m);
 
 static void host_mmio(void *opaque, uint64_t gpa, void *data, unsigned len, bool is_write)
 {
@@ -587,7 +474,7 @@ static int sync_memory(struct machine *m, char *err, size_t errlen)
 	int n = board_mem_slots(&m->board, slots, (int)(sizeof(slots) / sizeof(slots[0])));
 
 	if (n < 0)
-		return fail(err, errlen, "board memory map: %s", strerror(-n));
+		return machine_fail(err, errlen, "board memory map: %s", strerror(-n));
 	for (int i = 0; i < n; i++)
 		mem[i] = (struct accel_mem){ slots[i].gpa, slots[i].size, slots[i].host,
 					     slots[i].readonly };
@@ -606,264 +493,6 @@ static void memory_map_changed(struct board *b, void *opaque)
 	}
 }
 
-/* ---- interrupts ---------------------------------------------------------------------- */
-
-/*
- * Who implements the controllers is chosen once (-machine kernel-irqchip=):
- *   on     KVM's PIC/IOAPIC/LAPIC: the GSI router's outputs become
- *          KVM_IRQ_LINE levels, MSIs KVM_SIGNAL_MSI.
- *   split  KVM's LAPIC, our PIC and IOAPIC: IOAPIC messages and MSIs go in
- *          with KVM_SIGNAL_MSI, the PIC's INTR with KVM_INTERRUPT on vCPU 0
- *          (host->irq_pending/irq_ack), KVM_EXIT_IOAPIC_EOI to our IOAPIC.
- *   off    (and TCG) ours throughout: board_apic_setup(), the accelerator
- *          reaches each vCPU's LAPIC with board_lapic().
- * Every path here runs under the board lock.
- */
-
-static void gsi_to_accel(void *opaque, int n, int level)
-{
-	struct machine *m = opaque;
-
-	m->accel.ops->set_irq(&m->accel, (unsigned)n, level);
-}
-
-static void msi_to_accel(void *opaque, uint64_t address, uint32_t data)
-{
-	struct machine *m = opaque;
-
-	m->accel.ops->send_msi(&m->accel, address, data);
-}
-
-/* Wake vCPU i: out of KVM_RUN, or out of its halt. Never blocks for long. */
-static void kick_vcpu(struct machine *m, unsigned i)
-{
-	if (m->cpus_ready && i < m->cpus.n)
-		cpus_kick(&m->cpus, &m->cpus.v[i]);
-}
-
-static void lapic_kick_hook(void *opaque)
-{
-	struct vcpu *v = opaque;
-	struct machine *m = v->accel->cfg.host->opaque;
-
-	kick_vcpu(m, v->index);
-}
-
-/* split: the PIC's INT pin; the BSP takes ExtINT, as on QEMU */
-static void split_pic_int(void *opaque, int n, int level)
-{
-	if (level)
-		kick_vcpu(opaque, 0);
-}
-
-static bool split_irq_pending(void *opaque, struct vcpu *v)
-{
-	struct machine *m = opaque;
-	struct pic *pic = pic_find(&m->board);
-	bool pending;
-
-	if (v->index != 0 || !pic)
-		return false;
-	board_lock(&m->board);
-	pending = pic_has_interrupt(pic);
-	board_unlock(&m->board);
-	return pending;
-}
-
-static int split_irq_ack(void *opaque, struct vcpu *v)
-{
-	struct machine *m = opaque;
-	struct pic *pic = pic_find(&m->board);
-	int vec;
-
-	if (v->index != 0 || !pic)
-		return -1;
-	board_lock(&m->board);
-	vec = pic_acknowledge(pic);
-	board_unlock(&m->board);
-	return vec;
-}
-
-static void split_ioapic_eoi(void *opaque, unsigned vector)
-{
-	struct machine *m = opaque;
-	struct ioapic *io = ioapic_find(&m->board);
-
-	if (!io || vector > 0xff)
-		return;
-	board_lock(&m->board);
-	if (log_enabled(LOG_INT))
-		board_log(LOG_INT, "kvm: IOAPIC EOI exit, vector 0x%02x", vector);
-	ioapic_eoi(io, (uint8_t)vector);	/* a line still asserted fires again */
-	split_sync_routes(m);
-	board_unlock(&m->board);
-}
-
-/*
- * split: KVM reports an EOI (KVM_EXIT_IOAPIC_EOI) only for vectors that an
- * IOAPIC route declares level-triggered, so the routes mirror our IOAPIC:
- * GSI n is pin n's message while the entry is unmasked and level, plus the
- * vector it was last delivered with while remote IRR waits for that EOI (a
- * handler that re-programs its own entry). Resynced after every guest write
- * to the IOAPIC window, every EOI and every level message, before the
- * message goes in; KVM_SET_GSI_ROUTING runs only when the table changed.
- */
-static uint32_t rte_msi_data(uint64_t rte, uint8_t vector)
-{
-	return vector | (uint32_t)(rte & IOAPIC_RTE_DELMODE) | MSI_DATA_TRIGGER_LEVEL |
-	       MSI_DATA_ASSERT;
-}
-
-static void split_sync_routes(struct machine *m)
-{
-	struct ioapic *io = ioapic_find(&m->board);
-	struct kvm_split_route r[KVM_SPLIT_ROUTES] = { 0 };
-
-	if (!io)
-		return;
-	for (unsigned pin = 0; pin < IOAPIC_NUM_PINS && pin < KVM_SPLIT_ROUTES; pin++) {
-		uint64_t rte = io->rte[pin];
-		uint64_t addr = MSI_ADDR_BASE | ((rte >> IOAPIC_RTE_DEST_SHIFT) << MSI_ADDR_DEST_SHIFT) |
-				((rte & IOAPIC_RTE_DESTMODE) ? MSI_ADDR_DEST_LOGICAL : 0);
-
-		if (!(rte & IOAPIC_RTE_TRIGGER))
-			continue;
-		if (!(rte & IOAPIC_RTE_MASK))
-			r[pin] = (struct kvm_split_route){
-				.valid = true, .gsi = pin, .address = addr,
-				.data = rte_msi_data(rte, rte & IOAPIC_RTE_VECTOR) };
-		if ((rte & IOAPIC_RTE_REMOTE_IRR) &&
-		    io->delivered_vector[pin] != (rte & IOAPIC_RTE_VECTOR)) {
-			/* the in-service vector keeps a route (same GSI) until its EOI */
-			r[pin].valid = true;
-			r[pin].gsi = pin;
-			r[pin].address = addr;
-			r[pin].data2 = rte_msi_data(rte, io->delivered_vector[pin]);
-			r[pin].has_data2 = true;
-			if (rte & IOAPIC_RTE_MASK)
-				r[pin].data = r[pin].data2;
-		}
-	}
-	if (!memcmp(r, m->split_routes, sizeof(r)))
-		return;
-	memcpy(m->split_routes, r, sizeof(r));
-	if (log_enabled(LOG_INT))
-		for (unsigned pin = 0; pin < KVM_SPLIT_ROUTES; pin++)
-			if (r[pin].valid)
-				board_log(LOG_INT, "kvm: level route GSI %u: 0x%llx 0x%x%s", pin,
-					  (unsigned long long)r[pin].address, r[pin].data,
-					  r[pin].has_data2 ? " (+ in-service vector)" : "");
-	if (kvm_split_set_routes(&m->accel, r, KVM_SPLIT_ROUTES) < 0)
-		guest_error("kvm: level-triggered IOAPIC routes: %s\n", strerror(errno));
-}
-
-/*
- * split: this host's KVM (PVM, which emulates the guest) raises the EOI exit
- * of an in-kernel LAPIC EOI only at its next exit to us, and a guest that
- * EOIs and halts never makes one: its IOAPIC entry would wait forever. While
- * some level entry waits for its EOI, kick the vCPUs now and then (200 us,
- * doubling up to 50 ms) so the pending exit comes out. On a KVM that exits
- * at once the EOI arrives before the first poll and the poll stops.
- */
-#define EOI_POLL_FIRST_NS	200000ull
-#define EOI_POLL_MAX_NS		50000000ull
-
-static bool split_eoi_waiting(struct machine *m)
-{
-	struct ioapic *io = ioapic_find(&m->board);
-
-	for (unsigned pin = 0; io && pin < IOAPIC_NUM_PINS; pin++)
-		if (io->rte[pin] & IOAPIC_RTE_REMOTE_IRR)
-			return true;
-	return false;
-}
-
-static void split_eoi_poll(void *opaque)
-{
-	struct machine *m = opaque;
-
-	if (!split_eoi_waiting(m)) {
-		m->eoi_poll_ns = 0;
-		return;
-	}
-	if (log_enabled(LOG_INT))
-		board_log(LOG_INT, "kvm: IOAPIC EOI poll: kicking the vCPUs");
-	for (unsigned i = 0; i < m->cpus.n; i++) {
-		kvm_split_unhalt(&m->cpus.v[i]);
-		kick_vcpu(m, i);
-	}
-	m->eoi_poll_ns = m->eoi_poll_ns * 2 < EOI_POLL_MAX_NS ? m->eoi_poll_ns * 2 : EOI_POLL_MAX_NS;
-	timer_mod(&m->eoi_poll, clock_ns() + m->eoi_poll_ns);
-}
-
-static void split_msi(void *opaque, uint64_t address, uint32_t data)
-{
-	struct machine *m = opaque;
-
-	if (data & MSI_DATA_TRIGGER_LEVEL) {
-		split_sync_routes(m);
-		m->eoi_poll_ns = EOI_POLL_FIRST_NS;
-		timer_mod(&m->eoi_poll, clock_ns() + m->eoi_poll_ns);
-	}
-	m->accel.ops->send_msi(&m->accel, address, data);
-}
-
-/* After the vCPUs exist (KVM's irqchip is created with the first one). */
-static int wire_interrupts(struct machine *m, char *err, size_t errlen)
-{
-	struct board *b = &m->board;
-	struct gsi_router *router = gsi_router_find(b);
-	struct board_err berr = { 0 };
-
-	switch (m->accel.irqchip) {
-	case IRQCHIP_ON:
-		board_lock(b);
-		if (router) {
-			/* the router still ORs shared lines; KVM's chips take its outputs */
-			gsi_router_set_sinks(router, &(struct gsi_sinks){
-				.gsi = gsi_to_accel, .gsi_opaque = m });
-		} else {
-			for (unsigned n = 0; n < BOARD_NR_GSI; n++) {
-				struct irq_line *l = board_gsi_line(b, n);
-				if (l)
-					irq_connect(l, gsi_to_accel, m, (int)n);
-			}
-		}
-		b->msi.send = msi_to_accel;
-		b->msi.opaque = m;
-		board_unlock(b);
-		return 0;
-	case IRQCHIP_SPLIT: {
-		struct pic *pic = pic_find(b);
-
-		if (m->accel.ops != &kvm_accel_ops)
-			return fail(err, errlen, "-machine: kernel-irqchip=split needs -accel kvm");
-		board_lock(b);
-		if (pic)
-			irq_connect(&pic->int_out, split_pic_int, m, 0);
-		b->msi.send = split_msi;
-		b->msi.opaque = m;
-		timer_init(&m->eoi_poll, &b->timers, split_eoi_poll, m);
-		m->eoi_poll_ready = true;
-		m->host.irq_pending = split_irq_pending;
-		m->host.irq_ack = split_irq_ack;
-		m->host.ioapic_eoi = split_ioapic_eoi;
-		board_unlock(b);
-		return 0;
-	}
-	default:
-		if (board_apic_setup(b, &berr) < 0)
-			return fail(err, errlen, "%s", berr.msg);
-		board_lock(b);
-		for (unsigned i = 0; i < m->cpus.n; i++) {
-			struct lapic *l = board_lapic(b, i);
-			if (l)
-				lapic_set_kick(l, lapic_kick_hook, &m->cpus.v[i]);
-		}
-		board_unlock(b);
-		return 0;
-	}
-}
 
 /* ---- requests, reset, timers ------------------------------------------------------- */
 
@@ -1252,12 +881,12 @@ static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
 	m->drive_auto = calloc(cfg->drives.n + 1, sizeof(*m->drive_auto));
 	m->netdevs = calloc(cfg->netdevs.n + 1, sizeof(*m->netdevs));
 	if (!m->drives || !m->drive_auto || !m->netdevs)
-		return fail(err, errlen, "out of memory");
+		return machine_fail(err, errlen, "out of memory");
 	for (unsigned i = 0; i < cfg->drives.n; i++) {
 		struct board_err berr = { 0 };
 
 		if (virtio_drive_add(cfg->drives.v[i], &m->drives[i], &m->drive_auto[i], &berr) < 0)
-			return fail(err, errlen, "%s%s", berr.msg[0] == '-' ? "" : "-drive: ", berr.msg);
+			return machine_fail(err, errlen, "%s%s", berr.msg[0] == '-' ? "" : "-drive: ", berr.msg);
 		m->ndrives = i + 1;
 	}
 	for (unsigned i = 0; i < cfg->netdevs.n; i++) {
@@ -1267,16 +896,16 @@ static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
 
 		if (tlen == 8 && !strncmp(opts, "loopback", tlen)) {
 			if (!opt_value(opts, "id", id, sizeof(id)) || !id[0])
-				return fail(err, errlen, "-netdev %s: id= is required", opts);
+				return machine_fail(err, errlen, "-netdev %s: id= is required", opts);
 			if (virtio_backend_find(VIRTIO_BACKEND_NETDEV, id))
-				return fail(err, errlen, "-netdev %s: duplicate id '%s'", opts, id);
+				return machine_fail(err, errlen, "-netdev %s: duplicate id '%s'", opts, id);
 			m->netdevs[i] = virtio_net_loopback_new(id);
 			if (!m->netdevs[i])
-				return fail(err, errlen, "-netdev %s: cannot create the backend", opts);
+				return machine_fail(err, errlen, "-netdev %s: cannot create the backend", opts);
 			m->nnetdevs = i + 1;
 			continue;
 		}
-		return fail(err, errlen, "-netdev %.*s: not supported yet (only loopback)", (int)tlen, opts);
+		return machine_fail(err, errlen, "-netdev %.*s: not supported yet (only loopback)", (int)tlen, opts);
 	}
 	m->hvc = (struct virtio_chardev){
 		.be = { .id = "stdio", .kind = VIRTIO_BACKEND_CHARDEV },
@@ -1284,7 +913,7 @@ static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
 		.opaque = m,
 	};
 	if (virtio_backend_register(&m->hvc.be) < 0)
-		return fail(err, errlen, "virtio console: cannot register chardev 'stdio'");
+		return machine_fail(err, errlen, "virtio console: cannot register chardev 'stdio'");
 	m->hvc_registered = true;
 	return 0;
 }
@@ -1305,13 +934,13 @@ static int virtio_mmio_append(struct machine *m, char *err, size_t errlen)
 		if (!m->cmdline) {
 			m->cmdline = malloc(cap);
 			if (!m->cmdline)
-				return fail(err, errlen, "out of memory");
+				return machine_fail(err, errlen, "out of memory");
 			memcpy(m->cmdline, append, cap);
 		}
 		cap += strlen(slot) + 1;
 		char *n = realloc(m->cmdline, cap);
 		if (!n)
-			return fail(err, errlen, "out of memory");
+			return machine_fail(err, errlen, "out of memory");
 		m->cmdline = n;
 		if (len)
 			m->cmdline[len++] = ' ';
@@ -1337,19 +966,19 @@ static int serial_setup(struct machine *m, char *err, size_t errlen)
 		p->uart = board_uart(&m->board, i);
 		if (!p->uart) {
 			if (cfg->serial_given)
-				return fail(err, errlen, "-serial: the %s board has no serial port %u",
+				return machine_fail(err, errlen, "-serial: the %s board has no serial port %u",
 					    cfg->machine_name, i + 1);
 			continue;	/* the default backend on a board without COM1 */
 		}
 		p->flush_bh = loop_bh_new(m->loop, serial_flush_bh, p);
 		if (!p->flush_bh)
-			return fail(err, errlen, "out of memory");
+			return machine_fail(err, errlen, "out of memory");
 		if (sc->kind == SERIAL_STDIO) {
 			p->out_fd = 1;
 		} else if (sc->kind == SERIAL_FILE) {
 			p->out_fd = open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			if (p->out_fd < 0)
-				return fail(err, errlen, "-serial: %s: %s", sc->path, strerror(errno));
+				return machine_fail(err, errlen, "-serial: %s: %s", sc->path, strerror(errno));
 			p->close_fd = true;
 		}
 		board_lock(&m->board);
@@ -1384,7 +1013,7 @@ static int debugcon_setup(struct machine *m, char *err, size_t errlen)
 	if (!cfg->debugcon_given && !m->bootrep)
 		return 0;
 	if (cfg->debugcon_given && cfg->debugcon.kind != SERIAL_NONE && !board_debugcon(&m->board, 0))
-		return fail(err, errlen, "-debugcon: the %s board has no isa-debugcon device "
+		return machine_fail(err, errlen, "-debugcon: the %s board has no isa-debugcon device "
 			    "(add -device isa-debugcon)", cfg->machine_name);
 	if (chardev_out_open(&m->debugcon, m->loop, &cfg->debugcon, "-debugcon", err, errlen))
 		return -1;
@@ -1475,7 +1104,7 @@ static int accel_start(struct machine *m, char *err, size_t errlen)
 		if (!first_err[0])
 			snprintf(first_err, sizeof(first_err), "%s", err);
 	}
-	return fail(err, errlen, "%s", first_err);
+	return machine_fail(err, errlen, "%s", first_err);
 }
 
 struct machine *machine_create(const struct vm_config *cfg, int *status, char *err, size_t errlen)
@@ -1486,7 +1115,7 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 
 	*status = 1;
 	if (!m) {
-		fail(err, errlen, "out of memory");
+		machine_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	m->cfg = cfg;
@@ -1498,7 +1127,7 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	if (cfg->log_file) {
 		m->log = fopen(cfg->log_file, "w");
 		if (!m->log) {
-			fail(err, errlen, "-D: %s: %s", cfg->log_file, strerror(errno));
+			machine_fail(err, errlen, "-D: %s: %s", cfg->log_file, strerror(errno));
 			goto fail;
 		}
 		setvbuf(m->log, NULL, _IOLBF, 0);
@@ -1512,7 +1141,7 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		for (unsigned i = 0; i < cfg->naccels; i++)
 			built += accel_find(cfg->accel[i]) != NULL;
 		if (!built) {
-			fail(err, errlen, "accelerator '%s' is not built yet", cfg->accel[0]);
+			machine_fail(err, errlen, "accelerator '%s' is not built yet", cfg->accel[0]);
 			goto fail;
 		}
 	}
@@ -1524,7 +1153,7 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 			continue;
 		help = device_help(cfg->devices.v[i]);
 		if (!help) {
-			fail(err, errlen, "-device: unknown type in '%s'", cfg->devices.v[i]);
+			machine_fail(err, errlen, "-device: unknown type in '%s'", cfg->devices.v[i]);
 			goto fail;
 		}
 		fputs(help, stdout);
@@ -1545,13 +1174,13 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		goto fail;
 	}
 	if (board_init(&m->board) < 0) {
-		fail(err, errlen, "board: initialisation failed");
+		machine_fail(err, errlen, "board: initialisation failed");
 		goto fail;
 	}
 	m->board_ready = true;
 	m->board.no_reboot = cfg->no_reboot;
 	if (board_build(&m->board, m->fdt, &berr) < 0) {
-		fail(err, errlen, "-machine %s: %s", cfg->machine_name, berr.msg);
+		machine_fail(err, errlen, "-machine %s: %s", cfg->machine_name, berr.msg);
 		goto fail;
 	}
 	if (build_acpi(m, err, errlen))
@@ -1561,14 +1190,14 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	if (cfg->dumpacpi) {
 		int r;
 		if (!m->have_acpi) {
-			fail(err, errlen, "-machine dumpacpi: the %s board has no ACPI tables",
+			machine_fail(err, errlen, "-machine dumpacpi: the %s board has no ACPI tables",
 			     cfg->machine_name);
 			goto fail;
 		}
 		mkdir(cfg->dumpacpi, 0755);
 		r = acpi_dump(&m->acpi, ACPI_DUMP_TABLES_GPA, ACPI_DUMP_RSDP_GPA, cfg->dumpacpi);
 		if (r < 0) {
-			fail(err, errlen, "-machine dumpacpi: %s: %s", cfg->dumpacpi, strerror(-r));
+			machine_fail(err, errlen, "-machine dumpacpi: %s: %s", cfg->dumpacpi, strerror(-r));
 			goto fail;
 		}
 		*status = 0;
@@ -1579,14 +1208,14 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	if (setup_fw_cfg(m, err, errlen))
 		goto fail;
 	if (rom_check(&m->board, &berr) < 0) {
-		fail(err, errlen, "ROMs: %s", berr.msg);
+		machine_fail(err, errlen, "ROMs: %s", berr.msg);
 		goto fail;
 	}
 
 	/* main loop, requests and timers */
 	m->loop = loop_new();
 	if (!m->loop) {
-		fail(err, errlen, "main loop: %s", strerror(errno));
+		machine_fail(err, errlen, "main loop: %s", strerror(errno));
 		goto fail;
 	}
 	m->req_bh = loop_bh_new(m->loop, requests_run, m);
@@ -1633,14 +1262,14 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	for (unsigned i = 0; i < m->cpus.n; i++) {
 		int r = m->accel.ops->vcpu_reset(&m->cpus.v[i]);
 		if (r < 0) {
-			fail(err, errlen, "%s: resetting vCPU %u: %s", m->accel.ops->name, i, strerror(-r));
+			machine_fail(err, errlen, "%s: resetting vCPU %u: %s", m->accel.ops->name, i, strerror(-r));
 			goto fail;
 		}
 	}
 	return m;
 
 fail_nomem:
-	fail(err, errlen, "out of memory");
+	machine_fail(err, errlen, "out of memory");
 fail:
 	machine_destroy(m);
 	return NULL;
