@@ -56,7 +56,8 @@ endef
 
 $(eval $(call module,loader,$(wildcard loader/*.c)))
 $(eval $(call module,board,$(wildcard board/*.c)))
-$(eval $(call module,tcg,$(wildcard vmm/accel/tcg/*.c)))
+# vmm/disas.c (lazy capstone) is shared by the software CPU's tracer and the VMM's dumps
+$(eval $(call module,tcg,$(wildcard vmm/accel/tcg/*.c) vmm/disas.c))
 $(eval $(call module,fwlogic,$(wildcard firmware/logic/*.c)))
 
 $(BUILD)/obj/%.o: %.c
@@ -70,7 +71,7 @@ $(BUILD)/obj/%.o: %.c
 INSPECT := $(BUILD)/bringup-inspect
 VMM := $(BUILD)/bringup
 PROGRAMS := $(INSPECT)
-VMM_SRCS := $(wildcard vmm/*.c vmm/accel/kvm/*.c)
+VMM_SRCS := $(filter-out vmm/disas.c,$(wildcard vmm/*.c vmm/accel/kvm/*.c))
 ifneq ($(VMM_SRCS),)
 PROGRAMS += $(VMM)
 endif
@@ -84,7 +85,7 @@ $(INSPECT): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmm/inspect/*.c)) $(BUILD
 WHOLE = -Wl,--whole-archive $(1) -Wl,--no-whole-archive
 $(VMM): $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a $(BUILD)/lib/libloader.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call WHOLE,$(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a) \
-	  $(BUILD)/lib/libloader.a -Wl,--as-needed -lfdt $(CAPSTONE_LIBS) $(COMPRESS_LIBS) -lpthread -lm
+	  $(BUILD)/lib/libloader.a -Wl,--as-needed -lfdt $(COMPRESS_LIBS) -ldl -lpthread -lm
 
 # ---- unit tests (Check) -----------------------------------------------------
 # One runner per module for quick work (build/tests/unit-<module>), and one

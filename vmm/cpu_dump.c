@@ -1,45 +1,12 @@
 /*
  * Register dumps for unhandled exits and triple faults, with the faulting
- * code disassembled by capstone in the mode the CPU state implies.
- *
- * capstone is opened with dlopen() on the first dump: its relocated tables
- * are 3 MiB of resident memory that a VMM which never dumps should not pay
- * (link bringup with -Wl,--as-needed so the -lcapstone on the command line
- * does not load it anyway).
+ * code disassembled (vmm/disas.h: capstone, loaded on the first dump).
  */
 #include "vmm/accel/accel.h"
+#include "vmm/disas.h"
 
-#include <capstone/capstone.h>
-#include <dlfcn.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <string.h>
-
-static struct {
-	cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
-	size_t (*disasm)(csh handle, const uint8_t *code, size_t size, uint64_t address,
-			 size_t count, cs_insn **insn);
-	void (*free)(cs_insn *insn, size_t count);
-	cs_err (*close)(csh *handle);
-} cs;
-static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
-
-static void cs_load(void)
-{
-	static const char *const names[] = { "libcapstone.so.4", "libcapstone.so.5", "libcapstone.so" };
-	void *h = NULL;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return;
-	*(void **)&cs.open = dlsym(h, "cs_open");
-	*(void **)&cs.disasm = dlsym(h, "cs_disasm");
-	*(void **)&cs.free = dlsym(h, "cs_free");
-	*(void **)&cs.close = dlsym(h, "cs_close");
-	if (!cs.open || !cs.disasm || !cs.free || !cs.close)
-		cs.open = NULL;
-}
 
 static const char *const gpr_names[CPU_NGPR] = {
 	"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
@@ -57,36 +24,33 @@ static void dump_seg(FILE *f, const char *name, const struct cpu_segment *s)
 static void disassemble(FILE *f, const struct cpu_state *s, const uint8_t *code, size_t len)
 {
 	int bits = cpu_state_code_bits(s);
-	cs_mode mode = bits == 64 ? CS_MODE_64 : bits == 32 ? CS_MODE_32 : CS_MODE_16;
 	uint64_t addr = bits == 64 ? s->rip : s->seg[SEG_CS].base + s->rip;
-	csh h;
-	cs_insn *insn;
-	size_t n;
+	size_t off = 0;
 
-	pthread_once(&cs_once, cs_load);
-	if (!cs.open || cs.open(CS_ARCH_X86, mode, &h) != CS_ERR_OK) {
+	if (!disas_available()) {
 		fprintf(f, "code: (capstone unavailable)\n");
 		return;
 	}
-	n = cs.disasm(h, code, len, addr, 4, &insn);
 	fprintf(f, "code (%d-bit):\n", bits);
-	if (!n) {
-		fprintf(f, "  %016" PRIx64 ":", addr);
-		for (size_t i = 0; i < len && i < 16; i++)
-			fprintf(f, " %02x", code[i]);
-		fprintf(f, "  (undecodable)\n");
-	}
-	for (size_t i = 0; i < n; i++) {
-		char bytes[48] = "";
-		for (size_t j = 0; j < insn[i].size && j < 15; j++)
+	for (int i = 0; i < 4 && off < len; i++) {
+		char text[160], bytes[48] = "";
+		unsigned n = disas_one(bits, code + off, len - off, addr + off, text, sizeof(text));
+
+		if (!n) {
+			if (!i) {
+				fprintf(f, "  %016" PRIx64 ":", addr);
+				for (size_t j = 0; j < len && j < 16; j++)
+					fprintf(f, " %02x", code[j]);
+				fprintf(f, "  (undecodable)\n");
+			}
+			break;
+		}
+		for (unsigned j = 0; j < n && j < 15; j++)
 			snprintf(bytes + strlen(bytes), sizeof(bytes) - strlen(bytes), "%02x ",
-				 insn[i].bytes[j]);
-		fprintf(f, "%s %016" PRIx64 ": %-30s %s %s\n", i ? "   " : "=> ", insn[i].address,
-			bytes, insn[i].mnemonic, insn[i].op_str);
+				 code[off + j]);
+		fprintf(f, "%s %016" PRIx64 ": %-30s %s\n", i ? "   " : "=> ", addr + off, bytes, text);
+		off += n;
 	}
-	if (n)
-		cs.free(insn, n);
-	cs.close(&h);
 }
 
 void cpu_state_dump(FILE *f, const struct cpu_state *s, const uint8_t *code, size_t code_len)

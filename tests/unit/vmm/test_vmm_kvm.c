@@ -1,6 +1,6 @@
 /*
  * bringup under -accel kvm with tiny BIOS images built here: the exit status
- * of isa-debug-exit, and a triple fault with -no-reboot. Skipped (one SKIP
+ * of isa-debug-exit, and a triple fault with -no-reboot (that one under tcg too). KVM cases are skipped (one SKIP
  * line with the reason) where /dev/kvm is absent or unusable.
  */
 #include <check.h>
@@ -32,10 +32,10 @@ static char *bios_image(const uint8_t *code, size_t len, size_t at)
 	return path;
 }
 
-static struct run_result run_bios(const char *bios, bool no_reboot)
+static struct run_result run_bios_on(const char *accel, const char *bios, bool no_reboot)
 {
 	char *argv[] = {
-		(char *)harness_build_path("bringup"), "-accel", "kvm", "-bios", (char *)bios,
+		(char *)harness_build_path("bringup"), "-accel", (char *)accel, "-bios", (char *)bios,
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x4", "-nodefaults", "-display", "none",
 		no_reboot ? "-no-reboot" : NULL, NULL,
 	};
@@ -43,6 +43,11 @@ static struct run_result run_bios(const char *bios, bool no_reboot)
 
 	ck_assert_int_eq(harness_run(argv, 60, &r), 0);
 	return r;
+}
+
+static struct run_result run_bios(const char *bios, bool no_reboot)
+{
+	return run_bios_on("kvm", bios, no_reboot);
 }
 
 static void debug_exit_case(uint8_t value)
@@ -86,7 +91,7 @@ END_TEST
  * into an exit with a register dump. The code sits at 0xFF80 (the reset
  * vector jumps back to it).
  */
-START_TEST(test_triple_fault_no_reboot)
+static void triple_fault_case(const char *accel)
 {
 	const uint8_t code[] = {
 		0x2e, 0x0f, 0x01, 0x1e, 0x00, 0xff,	/* lidt cs:[0xff00] (6 zero bytes) */
@@ -97,15 +102,10 @@ START_TEST(test_triple_fault_no_reboot)
 		0xf7, 0xf1,				/* div cx */
 	};
 	const uint8_t jump[] = { 0xeb, 0x8e };		/* jmp 0xff80 */
-	const char *why = harness_kvm_unusable();
 	uint8_t *img;
 	char *bios;
 	struct run_result r;
 
-	if (why) {
-		harness_skip("vmm_kvm triple fault", why);
-		return;
-	}
 	img = calloc(1, BIOS_SIZE);
 	ck_assert_ptr_nonnull(img);
 	memcpy(img + 0xff80, code, sizeof(code));
@@ -113,17 +113,37 @@ START_TEST(test_triple_fault_no_reboot)
 	bios = harness_write_temp(img, BIOS_SIZE, ".bin");
 	free(img);
 
-	r = run_bios(bios, true);
-	ck_assert_msg(!r.timed_out, "timed out; stderr: %s", r.err);
-	ck_assert_msg(r.status > 0 && r.status < 128, "status %d; stderr: %s", r.status, r.err);
-	ck_assert_msg(strstr(r.err, "triple fault"), "no triple fault line: %s", r.err);
-	/* the dump: registers, protected mode on, and the faulting instruction disassembled */
-	ck_assert_msg(strstr(r.err, "CR0=60000011"), "CR0 missing: %s", r.err);
-	ck_assert_msg(strstr(r.err, "RIP=000000000000ff90"), "RIP missing: %s", r.err);
-	ck_assert_msg(strstr(r.err, "div") && strstr(r.err, "cx"), "no disassembly: %s", r.err);
+	r = run_bios_on(accel, bios, true);
+	ck_assert_msg(!r.timed_out, "%s: timed out; stderr: %s", accel, r.err);
+	ck_assert_msg(r.status > 0 && r.status < 128, "%s: status %d; stderr: %s", accel, r.status, r.err);
+	ck_assert_msg(strstr(r.err, "triple fault"), "%s: no triple fault line: %s", accel, r.err);
+	/* the dump: registers, protected mode on, and the faulting instruction
+	 * disassembled (capstone, loaded only now: vmm/disas.h) */
+	ck_assert_msg(strstr(r.err, "CR0=60000011"), "%s: CR0 missing: %s", accel, r.err);
+	ck_assert_msg(strstr(r.err, "RIP=000000000000ff90"), "%s: RIP missing: %s", accel, r.err);
+	ck_assert_msg(strstr(r.err, "=> ") && strstr(r.err, "f7 f1") && strstr(r.err, "div cx"),
+		      "%s: no disassembly: %s", accel, r.err);
 	harness_free(&r);
 	unlink(bios);
 	free(bios);
+}
+
+START_TEST(test_triple_fault_no_reboot)
+{
+	const char *why = harness_kvm_unusable();
+
+	if (why) {
+		harness_skip("vmm_kvm triple fault", why);
+		return;
+	}
+	triple_fault_case("kvm");
+}
+END_TEST
+
+/* The same under the software CPU: no KVM needed, so this runs everywhere. */
+START_TEST(test_triple_fault_no_reboot_tcg)
+{
+	triple_fault_case("tcg");
 }
 END_TEST
 
@@ -153,6 +173,7 @@ Suite *vmm_kvm_suite(void)
 	tcase_add_test(tc, test_debug_exit_2a);
 	tcase_add_test(tc, test_debug_exit_0);
 	tcase_add_test(tc, test_triple_fault_no_reboot);
+	tcase_add_test(tc, test_triple_fault_no_reboot_tcg);
 	tcase_add_test(tc, test_bad_bios_size);
 	suite_add_tcase(s, tc);
 	return s;

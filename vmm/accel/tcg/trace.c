@@ -3,33 +3,16 @@
  * QEMU 7.2's `-d cpu` field order (x86_cpu_dump_state) so tests/tcg/trace-diff
  * can compare the two traces line by line.
  */
-#include <capstone/capstone.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "board/log.h"
 #include "vmm/accel/tcg/tcg.h"
-
-static __thread csh cs_handle[3];
-static __thread bool cs_ready[3];
-
-static csh disasm_handle(int bits)
-{
-	int i = bits == 16 ? 0 : bits == 32 ? 1 : 2;
-	cs_mode mode = bits == 16 ? CS_MODE_16 : bits == 32 ? CS_MODE_32 : CS_MODE_64;
-
-	if (!cs_ready[i]) {
-		if (cs_open(CS_ARCH_X86, mode, &cs_handle[i]) != CS_ERR_OK)
-			return 0;
-		cs_ready[i] = true;
-	}
-	return cs_handle[i];
-}
+#include "vmm/disas.h"
 
 void trace_block(struct tcg_cpu *cpu, uint64_t pc, const struct insn *insns, unsigned n,
 		 const uint8_t *code)
 {
-	csh h = disasm_handle(cpu->code_bits);
 	uint64_t cs_base = cpu->seg[SEG_CS].lbase;
 	unsigned off = 0, avail = 0x1000 - (unsigned)((cs_base + pc) & 0xfff);
 
@@ -37,17 +20,13 @@ void trace_block(struct tcg_cpu *cpu, uint64_t pc, const struct insn *insns, uns
 	for (unsigned i = 0; i < n; i++) {
 		unsigned len = insns[i].len;
 		uint64_t lin = (cs_base + pc) & cpu->lin_mask;
-		cs_insn *ci = NULL;
-		size_t got = 0;
+		char text[160];
 
-		if (h && off + len <= avail)
-			got = cs_disasm(h, code + off, len, lin, 1, &ci);
-		if (got)
-			board_log(LOG_IN_ASM, "0x%08" PRIx64 ":  %s %s", lin, ci->mnemonic, ci->op_str);
+		if (off + len <= avail &&
+		    disas_one(cpu->code_bits, code + off, len, lin, text, sizeof(text)))
+			board_log(LOG_IN_ASM, "0x%08" PRIx64 ":  %s", lin, text);
 		else
 			board_log(LOG_IN_ASM, "0x%08" PRIx64 ":  (%u bytes, not disassembled)", lin, len);
-		if (ci)
-			cs_free(ci, got);
 		off += len;
 		pc += len;
 	}
