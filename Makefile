@@ -134,7 +134,7 @@ assets: deps-ok
 check: all $(BUILD)/tests/unit assets
 	$(TEST_ENV) $(BUILD)/tests/unit
 
-# `make check-full`: the same, plus the longer boots (every firmware, -smp 2, PVH under tcg).
+# `make check-full`: the same, plus the longer boots (Linux with -smp 4 under tcg).
 check-full: all $(BUILD)/tests/unit assets
 	BRINGUP_CHECK_FULL=1 $(TEST_ENV) $(BUILD)/tests/unit
 
