@@ -169,12 +169,24 @@ static void run_x87(const char *name, const struct conf_op *ops, unsigned nops)
 				conf_mem[j] = 0;
 			s.esi = (uint32_t)(uintptr_t)&conf_mem[0];
 			s.edi = (uint32_t)(uintptr_t)&conf_mem[16];
+#ifdef CONF_TRACE
+			/* the inputs, for tests/guests/conf-host-oracle */
+			printf("# in %s %u op %u mask %04x regs %08x: %08x %08x %08x %08x %08x %08x "
+			       "%08x %08x\n", name, conf_cases, k, (unsigned)ops[k].arg & 0xffff,
+			       s.eflags, conf_mem[0], conf_mem[1], conf_mem[2], conf_mem[3],
+			       conf_mem[6], conf_mem[8], conf_mem[9], conf_mem[10]);
+#endif
 			conf_exec(&s, ops[k].fn);
 			s.eax = (s.eax & 0xffff0000u) | (s.eax & (uint32_t)ops[k].arg);
 			/* fcomi clears OF SF AF, QEMU keeps them: compare ZF PF CF */
 			conf_put_state(&s, EFL_ZF | EFL_PF | EFL_CF);
 			for (j = 16; j < 22; j++)
 				conf_put(conf_mem[j]);
+#ifdef CONF_TRACE
+			printf("# out %s %u: %04x %08x %08x %08x %08x %08x %08x\n", name,
+			       conf_cases - 1, s.eax & 0xffff, conf_mem[16], conf_mem[17],
+			       conf_mem[18], conf_mem[19], conf_mem[20], conf_mem[21]);
+#endif
 		}
 	}
 	conf_end();

@@ -268,6 +268,14 @@ static void run_sse(const char *name, const struct conf_op *ops, unsigned nops)
 				conf_mem[j] = 0;
 			s.esi = (uint32_t)(uintptr_t)&conf_mem[0];
 			s.edi = (uint32_t)(uintptr_t)&conf_mem[16];
+#ifdef CONF_TRACE
+			/* the inputs, for tests/guests/conf-host-oracle */
+			printf("# in %s %u op %u regs %08x %08x %08x %08x %08x: %08x %08x %08x %08x "
+			       "%08x %08x %08x %08x %08x\n", name, conf_cases, k, s.eflags, s.eax,
+			       s.ebx, s.ecx, s.edx,
+			       conf_mem[0], conf_mem[1], conf_mem[2], conf_mem[3], conf_mem[4],
+			       conf_mem[5], conf_mem[6], conf_mem[7], conf_mem[8]);
+#endif
 			conf_exec(&s, ops[k].fn);
 			/* comis/ucomis set ZF PF CF and clear OF SF AF */
 			conf_put_state(&s, EFL_ARITH);

@@ -70,3 +70,9 @@ $(BUILD)/guests/trace/conf_%.elf: tests/guests/conf_%.c tests/guests/conf.h $(GU
 	@mkdir -p $(@D) $(GUEST_OBJDIR)/trace
 	$(CC) $(GUEST_CFLAGS) -DCONF_TRACE -c $< -o $(GUEST_OBJDIR)/trace/conf_$*.c.o
 	$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJDIR)/trace/conf_$*.c.o $(GUEST_RT_OBJS) -lgcc
+
+# The floating-point guests' trace builds: test_conformance_host replays
+# their cases on the host CPU (tests/guests/conf-host-oracle).
+CONF_HOST_TRACES := $(BUILD)/guests/trace/conf_fpu.elf $(BUILD)/guests/trace/conf_sse.elf
+programs: $(CONF_HOST_TRACES)
+unit-boot: $(CONF_HOST_TRACES)
