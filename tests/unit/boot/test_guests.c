@@ -41,6 +41,7 @@ static const struct guest guests[] = {
 	{ "rtc", "1", false, 7 },
 	{ "reset", "1", true, 5 },
 	{ "latency", "1", false, 3 },
+	{ "msix", "1", false, 5 },
 };
 #define NR_GUESTS	(sizeof(guests) / sizeof(guests[0]))
 
@@ -111,6 +112,8 @@ static int run_guest(const char *const *prefix, const struct guest *g, double ti
 	argv[n++] = "pc-testdev";
 	argv[n++] = "-device";
 	argv[n++] = "edu";
+	argv[n++] = "-device";
+	argv[n++] = "virtio-rng-pci,disable-legacy=on";	/* MSI-X (msix.c) */
 	if (!g->resets)
 		argv[n++] = "-no-reboot";
 	argv[n++] = "-kernel";
