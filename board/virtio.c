@@ -119,6 +119,7 @@ void virtio_reset(struct virtio_device *vdev)
 	vdev->isr = 0;
 	if (vdev->transport && vdev->transport->reset)
 		vdev->transport->reset(vdev->transport_opaque);
+	virtio_notify_areas_sync(vdev);
 }
 
 static bool features_acceptable(struct virtio_device *vdev)
@@ -158,6 +159,7 @@ void virtio_set_status(struct virtio_device *vdev, uint8_t val)
 	vdev->status = val;
 	if ((val & ~old & VIRTIO_STATUS_DRIVER_OK) && vdev->ops->driver_ok)
 		vdev->ops->driver_ok(vdev);
+	virtio_notify_areas_sync(vdev);
 }
 
 void virtio_error(struct virtio_device *vdev, const char *fmt, ...)
@@ -237,6 +239,72 @@ void virtio_notify_queue(struct virtio_device *vdev, unsigned q)
 	/* the transport sets ISR bit 0 itself when it signals through INTx */
 	if (vdev->transport)
 		vdev->transport->notify(vdev->transport_opaque, q);
+}
+
+/* ---- kicks and where they land ---- */
+
+void virtio_queue_notify(struct virtio_device *vdev, unsigned q)
+{
+	if (q >= vdev->nqueues) {
+		guest_error("%s: notify for queue %u, which does not exist\n", vdev->name, q);
+		return;
+	}
+	if (virtqueue_ready(&vdev->vq[q]) && vdev->ops->queue_notify)
+		vdev->ops->queue_notify(vdev, q);
+}
+
+static bool area_equal(const struct virtio_notify_area *a, const struct virtio_notify_area *b)
+{
+	return a->addr == b->addr && a->len == b->len && a->pio == b->pio &&
+	       a->datamatch == b->datamatch && (!a->datamatch || a->data == b->data);
+}
+
+/* Where queue q's kick lands now, as the hook should know it. */
+static bool area_now(struct virtio_device *vdev, unsigned q, struct virtio_notify_area *a)
+{
+	if (!vdev->notify_hook || !vdev->transport || !vdev->transport->notify_area ||
+	    !(vdev->status & VIRTIO_STATUS_DRIVER_OK) || !vdev->vq[q].enabled)
+		return false;
+	memset(a, 0, sizeof(*a));
+	return vdev->transport->notify_area(vdev->transport_opaque, q, a);
+}
+
+void virtio_notify_areas_sync(struct virtio_device *vdev)
+{
+	const struct virtio_notify_hook *h = vdev->notify_hook;
+
+	for (unsigned q = 0; q < vdev->nqueues && q < VIRTIO_MAX_QUEUES; q++) {
+		struct virtio_notify_area now;
+		bool valid = area_now(vdev, q, &now);
+		bool told = vdev->notify_told_mask & (1u << q);
+
+		if (told && (!valid || !area_equal(&now, &vdev->notify_told[q]))) {
+			vdev->notify_told_mask &= ~(1u << q);
+			if (h)
+				h->changed(h->opaque, vdev, q, NULL);
+			told = false;
+		}
+		if (valid && !told) {
+			vdev->notify_told[q] = now;
+			vdev->notify_told_mask |= 1u << q;
+			h->changed(h->opaque, vdev, q, &now);
+		}
+	}
+}
+
+void virtio_set_notify_hook(struct virtio_device *vdev, const struct virtio_notify_hook *hook)
+{
+	const struct virtio_notify_hook *old = vdev->notify_hook;
+
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		if (!(vdev->notify_told_mask & (1u << q)))
+			continue;
+		vdev->notify_told_mask &= ~(1u << q);
+		if (old)
+			old->changed(old->opaque, vdev, q, NULL);
+	}
+	vdev->notify_hook = hook;
+	virtio_notify_areas_sync(vdev);
 }
 
 /* ---- backend registry ---- */

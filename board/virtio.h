@@ -26,6 +26,16 @@
  * - Interrupts: virtio_notify_queue() honours the ring's suppression
  *   (NO_INTERRUPT / used_event) and hands the queue to the transport, which
  *   sends its MSI-X vector or sets ISR bit 0 and asserts its line.
+ * - Notification areas: a VMM that can catch a driver's kick without an
+ *   exit (KVM ioeventfd) installs a hook with virtio_set_notify_hook(). The
+ *   core then tells it, per queue, where the kick lands while the queue is
+ *   enabled, the device is DRIVER_OK and the transport decodes the address
+ *   (a PCI BAR that is mapped), and that it lands nowhere (area NULL) as
+ *   soon as one of these stops (reset, queue disabled, BAR moved or off,
+ *   hook replaced). Transports call virtio_notify_areas_sync() after any
+ *   change of theirs; the core compares with what it told and only reports
+ *   differences. A caught kick goes to virtio_queue_notify(), the call the
+ *   transports' exit paths make too.
  * - Locking: every call runs under the board lock (vCPU threads through bus
  *   dispatch, the main loop, or a device worker that took it).
  * - Errors are logged under -d guest_errors; nothing a guest writes crashes.
@@ -92,12 +102,30 @@ struct virtio_device_ops {
 			     unsigned size);
 };
 
+/* Where a queue's kick lands: a guest write of len bytes at addr (a port when pio). */
+struct virtio_notify_area {
+	uint64_t addr;
+	unsigned len;
+	bool pio;
+	bool datamatch;			/* only a write of exactly data is this queue's */
+	uint32_t data;
+};
+
+struct virtio_notify_hook {
+	/* queue q's kicks land at *area from now on; area NULL: nowhere any more */
+	void (*changed)(void *opaque, struct virtio_device *vdev, unsigned q,
+			const struct virtio_notify_area *area);
+	void *opaque;
+};
+
 /* What a transport gives the core. */
 struct virtio_transport_ops {
 	/* interrupt for queue q, or config change when q == VIRTIO_NO_VECTOR */
 	void (*notify)(void *opaque, unsigned q);
 	/* the device was reset: transport state (vectors, ISR line) back to 0 */
 	void (*reset)(void *opaque);
+	/* optional: where queue q (< nqueues) is kicked now; false if nowhere decoded */
+	bool (*notify_area)(void *opaque, unsigned q, struct virtio_notify_area *area);
 };
 
 struct virtio_device {
@@ -121,6 +149,10 @@ struct virtio_device {
 
 	const struct virtio_transport_ops *transport;
 	void *transport_opaque;
+
+	const struct virtio_notify_hook *notify_hook;
+	struct virtio_notify_area notify_told[VIRTIO_MAX_QUEUES];
+	uint32_t notify_told_mask;	/* bit q: notify_told[q] was reported */
 };
 
 /*
@@ -167,6 +199,14 @@ void virtio_error(struct virtio_device *vdev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Interrupt for queue q, honouring the ring's suppression. */
 void virtio_notify_queue(struct virtio_device *vdev, unsigned q);
+
+/* The driver kicked queue q: the backend's queue_notify if the queue is ready. */
+void virtio_queue_notify(struct virtio_device *vdev, unsigned q);
+/* Install (NULL: remove) the notification-area hook; the old one is told
+ * every area it knows is gone, the new one every current area. */
+void virtio_set_notify_hook(struct virtio_device *vdev, const struct virtio_notify_hook *hook);
+/* Report what changed since the hook was last told (transports call it). */
+void virtio_notify_areas_sync(struct virtio_device *vdev);
 
 /* ---- named backends (the VMM registers them before board_build) ---- */
 

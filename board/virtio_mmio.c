@@ -56,9 +56,24 @@ static void mmio_transport_reset(void *opaque)
 	mmio_update_irq(m);
 }
 
+/* Every queue kicks the one QueueNotify register with its index as the value. */
+static bool mmio_notify_area(void *opaque, unsigned q, struct virtio_notify_area *area)
+{
+	struct virtio_mmio *m = opaque;
+
+	if (!m->vdev || q >= m->vdev->nqueues)
+		return false;
+	area->addr = m->addr + VIRTIO_MMIO_QUEUE_NOTIFY;
+	area->len = 4;
+	area->datamatch = true;
+	area->data = q;
+	return true;
+}
+
 static const struct virtio_transport_ops mmio_transport_ops = {
 	.notify = mmio_notify,
 	.reset = mmio_transport_reset,
+	.notify_area = mmio_notify_area,
 };
 
 static uint32_t mmio_reg_read(struct virtio_mmio *m, uint64_t off)
@@ -122,6 +137,7 @@ static void mmio_queue_write(struct virtio_mmio *m, uint64_t off, uint32_t val)
 			virtqueue_enable(vq);
 		else if (!val)
 			virtqueue_disable(vq);
+		virtio_notify_areas_sync(vdev);
 		return;
 	}
 	if (vq->enabled) {
@@ -165,8 +181,7 @@ static void mmio_reg_write(struct virtio_mmio *m, uint64_t off, uint32_t val)
 				    m->dev.name, val);
 			return;
 		}
-		if (virtqueue_ready(&vdev->vq[val]) && vdev->ops->queue_notify)
-			vdev->ops->queue_notify(vdev, val);
+		virtio_queue_notify(vdev, val);
 		return;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		vdev->isr &= ~val;
@@ -245,6 +260,11 @@ int virtio_mmio_plug(struct device *backend, struct virtio_device *vdev, struct 
 	}
 	return board_err(err, -ENODEV, "%s: no free virtio-mmio slot on this board "
 			 "(on a PCI board use the virtio-*-pci type)", backend->name);
+}
+
+struct virtio_device *virtio_mmio_vdev(struct device *dev)
+{
+	return dev && is_slot(dev) && dev->realized ? ((struct virtio_mmio *)dev)->vdev : NULL;
 }
 
 void virtio_mmio_unplug(struct virtio_device *vdev)

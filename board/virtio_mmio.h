@@ -61,6 +61,8 @@
 int virtio_mmio_plug(struct device *backend, struct virtio_device *vdev,
 		     struct board_err *err);
 void virtio_mmio_unplug(struct virtio_device *vdev);
+/* The virtio device plugged into slot dev; NULL for an empty slot or another device. */
+struct virtio_device *virtio_mmio_vdev(struct device *dev);
 /*
  * For the kernel command line of a board without ACPI:
  * "virtio_mmio.device=512@0xfeb00000:16" for an occupied slot device; 0 and

@@ -56,9 +56,24 @@ static void vp_transport_reset(void *opaque)
 	vp_update_intx(vp);
 }
 
+/* Queue q kicks at its slot of BAR4's notification region while BAR4 decodes. */
+static bool vp_notify_area(void *opaque, unsigned q, struct virtio_notify_area *area)
+{
+	struct virtio_pci *vp = opaque;
+	uint64_t bar = pci_bar_address(&vp->pci, VIRTIO_PCI_MODERN_BAR);
+
+	if (!vp->ioeventfd || bar == PCI_BAR_UNMAPPED || q >= vp->vdev->nqueues ||
+	    bar > UINT64_MAX - VIRTIO_PCI_MODERN_BAR_SIZE)
+		return false;
+	area->addr = bar + VIRTIO_PCI_NOTIFY_OFFSET + (uint64_t)q * VIRTIO_PCI_NOTIFY_OFF_MULT;
+	area->len = 2;			/* the driver writes the 16-bit queue index */
+	return true;
+}
+
 static const struct virtio_transport_ops vp_transport_ops = {
 	.notify = vp_notify,
 	.reset = vp_transport_reset,
+	.notify_area = vp_notify_area,
 };
 
 static uint16_t vp_vector(struct virtio_pci *vp, uint64_t val)
@@ -158,11 +173,13 @@ static void common_write_queue(struct virtio_pci *vp, struct virtqueue *vq, uint
 		vq->num = (uint16_t)val;	/* checked when the queue is enabled */
 		return;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
-		if (val == 1)
+		if (val == 1) {
 			virtqueue_enable(vq);
-		else
+			virtio_notify_areas_sync(vdev);
+		} else {
 			guest_error("%s: queue_enable = %" PRIu64 ": only 1 is allowed\n",
 				    vdev->name, val);
+		}
 		return;
 	case VIRTIO_PCI_COMMON_Q_NOFF:
 		guest_error("%s: queue_notify_off is read-only\n", vdev->name);
@@ -279,8 +296,7 @@ static void vp_bar_write(void *opaque, uint64_t off, uint64_t val, unsigned size
 				    vdev->name, rel);
 			return;
 		}
-		if (virtqueue_ready(&vdev->vq[q]) && vdev->ops->queue_notify)
-			vdev->ops->queue_notify(vdev, (unsigned)q);
+		virtio_queue_notify(vdev, (unsigned)q);
 		return;
 	}
 	guest_error("%s: write to BAR4 offset 0x%" PRIx64 " ignored\n", vdev->name, off);
@@ -319,6 +335,8 @@ static void vp_config_write(struct pci_device *d, unsigned off, uint32_t val, un
 
 	if (!pci_msix_config_write(&vp->msix, off, val, size)) {
 		pci_default_config_write(d, off, val, size);
+		/* BAR4 may have moved or stopped decoding */
+		virtio_notify_areas_sync(vp->vdev);
 		return;
 	}
 	/* INTx is silent while MSI-X is on */
@@ -413,6 +431,19 @@ void virtio_pci_unrealize(struct virtio_pci *vp)
 		virtio_detach(vp->vdev);
 	pci_msix_destroy(&vp->msix);
 	pci_device_exit(&vp->pci);
+}
+
+struct virtio_device *virtio_pci_vdev(struct device *dev)
+{
+	const char *t = dev && dev->type ? dev->type->name : NULL;
+	size_t n = t ? strlen(t) : 0;
+	struct virtio_pci *vp = (struct virtio_pci *)dev;
+
+	/* by the contract, "virtio-<dev>-pci" instances start with struct virtio_pci */
+	if (!t || strncmp(t, "virtio-", 7) || n < 11 || strcmp(t + n - 4, "-pci") ||
+	    dev->type->instance_size < sizeof(*vp) || !dev->realized || vp->pci.ops != &vp_pci_ops)
+		return NULL;
+	return vp->vdev;
 }
 
 void virtio_pci_reset(struct virtio_pci *vp)

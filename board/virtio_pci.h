@@ -18,6 +18,10 @@
  *   the queue is enabled; queue_enable = 1 checks the ring (virtqueue_enable).
  * - Common config fields take their natural width (the 64-bit addresses also
  *   as two 32-bit halves); other widths are logged and ignored.
+ * - Notification areas (board/virtio.h): queue q is kicked by a 2-byte write
+ *   at BAR4 + 0x3000 + 4 * q while BAR4 decodes. Property "ioeventfd" (as
+ *   QEMU's, default on): off never reports it, so every kick takes the
+ *   dispatch path.
  *
  * Device types: each backend file registers "virtio-<dev>-pci", whose
  * instance starts with struct virtio_pci (and "virtio-<dev>-device" for
@@ -102,6 +106,7 @@
 struct virtio_pci {
 	struct pci_device pci;		/* first */
 	uint32_t vectors;		/* property "vectors": MSI-X table size */
+	bool ioeventfd;			/* property "ioeventfd": kicks may skip the exit path */
 	struct pci_msix msix;
 	struct virtio_device *vdev;
 	uint32_t dfselect, gfselect;
@@ -113,7 +118,9 @@ struct virtio_pci {
 #define VIRTIO_PCI_PROPS(type, member) \
 	PCI_DEVICE_PROP_DEVFN(type, member.pci), \
 	{ .name = "vectors", .kind = PROP_U32, .offset = offsetof(type, member.vectors), \
-	  .def = 0, .desc = "MSI-X vectors (default: queues + 1; 0..128)" }
+	  .def = 0, .desc = "MSI-X vectors (default: queues + 1; 0..128)" }, \
+	{ .name = "ioeventfd", .kind = PROP_BOOL, .offset = offsetof(type, member.ioeventfd), \
+	  .def = 1, .desc = "on: the VMM may catch kicks without an exit (KVM ioeventfd)" }
 
 /*
  * From a type's realize, after the backend's virtio_init(): PCI function,
@@ -122,6 +129,8 @@ struct virtio_pci {
 int virtio_pci_realize(struct virtio_pci *vp, struct board *b, struct virtio_device *vdev,
 		       uint32_t class_code, struct board_err *err);
 void virtio_pci_unrealize(struct virtio_pci *vp);
+/* The virtio device behind a "virtio-*-pci" device; NULL for any other device. */
+struct virtio_device *virtio_pci_vdev(struct device *dev);
 /* System reset: PCI header, MSI-X, then the virtio device. */
 void virtio_pci_reset(struct virtio_pci *vp);
 

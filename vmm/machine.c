@@ -3,6 +3,7 @@
  * firmware, fw_cfg, accelerator, vCPU threads, main loop.
  */
 #include "vmm/machine_int.h"
+#include "vmm/net.h"
 
 
 int machine_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -852,26 +853,6 @@ static void hvc_write(struct virtio_chardev *c, const void *buf, size_t len)
 		serial_tx(&m->serial[0], p[i]);
 }
 
-/* The value of option name= in "type,a=b,name=v", copied into buf; false if absent. */
-static bool opt_value(const char *opts, const char *name, char *buf, size_t len)
-{
-	size_t nlen = strlen(name);
-
-	for (const char *p = strchr(opts, ','); p; p = strchr(p + 1, ',')) {
-		if (!strncmp(p + 1, name, nlen) && p[1 + nlen] == '=') {
-			const char *v = p + 2 + nlen;
-			size_t vlen = strcspn(v, ",");
-
-			if (vlen >= len)
-				return false;
-			memcpy(buf, v, vlen);
-			buf[vlen] = 0;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* -drive, -netdev and the console chardev, registered before the board is built. */
 static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
 {
@@ -890,22 +871,11 @@ static int virtio_backends_setup(struct machine *m, char *err, size_t errlen)
 		m->ndrives = i + 1;
 	}
 	for (unsigned i = 0; i < cfg->netdevs.n; i++) {
-		const char *opts = cfg->netdevs.v[i];
-		size_t tlen = strcspn(opts, ",");
-		char id[128];
-
-		if (tlen == 8 && !strncmp(opts, "loopback", tlen)) {
-			if (!opt_value(opts, "id", id, sizeof(id)) || !id[0])
-				return machine_fail(err, errlen, "-netdev %s: id= is required", opts);
-			if (virtio_backend_find(VIRTIO_BACKEND_NETDEV, id))
-				return machine_fail(err, errlen, "-netdev %s: duplicate id '%s'", opts, id);
-			m->netdevs[i] = virtio_net_loopback_new(id);
-			if (!m->netdevs[i])
-				return machine_fail(err, errlen, "-netdev %s: cannot create the backend", opts);
-			m->nnetdevs = i + 1;
-			continue;
-		}
-		return machine_fail(err, errlen, "-netdev %.*s: not supported yet (only loopback)", (int)tlen, opts);
+		/* loopback, user (slirp), tap: vmm/net.h; started once the loop exists */
+		m->netdevs[i] = net_backend_new(cfg->netdevs.v[i], err, errlen);
+		if (!m->netdevs[i])
+			return -1;
+		m->nnetdevs = i + 1;
 	}
 	m->hvc = (struct virtio_chardev){
 		.be = { .id = "stdio", .kind = VIRTIO_BACKEND_CHARDEV },
@@ -1228,6 +1198,10 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 	loop_set_timers(m->loop, &(struct loop_timer_source){
 		.now = timers_now, .next = timers_next, .run = timers_run, .opaque = m });
 	loop_set_signal_handler(m->loop, on_signal, m);
+	/* -netdev user/tap read and time on the loop: started once it exists */
+	for (unsigned i = 0; i < m->nnetdevs; i++)
+		if (net_backend_start(m->netdevs[i], m->loop, err, errlen))
+			goto fail;
 	if (serial_setup(m, err, errlen))
 		goto fail;
 	if (debugcon_setup(m, err, errlen))
@@ -1254,6 +1228,8 @@ struct machine *machine_create(const struct vm_config *cfg, int *status, char *e
 		goto fail;
 	m->cpus_ready = true;
 	if (wire_interrupts(m, err, errlen))
+		goto fail;
+	if (machine_notify_setup(m, err, errlen))
 		goto fail;
 	if (gdb_setup(m, err, errlen))
 		goto fail;
@@ -1344,6 +1320,7 @@ void machine_destroy(struct machine *m)
 		serial_teardown(m);
 		debugcon_teardown(m);
 	}
+	machine_notify_teardown(m);
 	if (m->accel_ready)
 		m->accel.ops->destroy(&m->accel);
 	if (m->board_ready)
@@ -1351,7 +1328,7 @@ void machine_destroy(struct machine *m)
 	for (unsigned i = 0; i < m->ndrives; i++)
 		virtio_drive_free(m->drives[i]);
 	for (unsigned i = 0; i < m->nnetdevs; i++)
-		virtio_net_backend_free(m->netdevs[i]);
+		net_backend_free(m->netdevs[i]);	/* before loop_free: it leaves the loop */
 	free(m->drives);
 	free(m->drive_auto);
 	free(m->netdevs);

@@ -8,7 +8,6 @@
 
 #include "vmm/machine.h"
 #include "vmm/accel/accel.h"
-#include "vmm/accel/kvm/kvm.h"
 #include "vmm/accel/tcg/tcg_board.h"
 #include "vmm/bootrep.h"
 #include "vmm/chardev.h"
@@ -101,7 +100,7 @@ struct machine {
 	bool have_acpi;
 	FILE *log;
 	bool shut_down;			/* -no-shutdown: guest powered off, vCPUs parked */
-	struct kvm_split_route split_routes[KVM_SPLIT_ROUTES];	/* kernel-irqchip=split */
+	struct accel_eoi_route split_routes[ACCEL_EOI_ROUTES];	/* kernel-irqchip=split */
 	struct board_timer eoi_poll;	/* kernel-irqchip=split, see split_eoi_poll() */
 	uint64_t eoi_poll_ns;
 	bool eoi_poll_ready;
@@ -117,6 +116,7 @@ struct machine {
 	struct virtio_chardev hvc;	/* "stdio": a virtio console on the serial output */
 	bool hvc_registered;
 	char *cmdline;			/* -append plus the virtio-mmio slots (microvm) */
+	struct machine_notify *notify;	/* machine_ioeventfd.c; NULL: exits only */
 };
 
 /* One error line into err; returns -1. */
@@ -126,5 +126,15 @@ int machine_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((
 int wire_interrupts(struct machine *m, char *err, size_t errlen);
 /* kernel-irqchip=split: mirror the IOAPIC's level entries into KVM routes (board lock held). */
 void split_sync_routes(struct machine *m);
+
+/*
+ * machine_ioeventfd.c: virtio kicks through the accelerator's ioeventfd and
+ * interrupts through its irqfd, where it has them (after wire_interrupts(),
+ * before the vCPUs start; main thread). Without them nothing changes: exits,
+ * set_irq() and send_msi() as before. Teardown before the accelerator and
+ * the board go, after the vCPUs stopped.
+ */
+int machine_notify_setup(struct machine *m, char *err, size_t errlen);
+void machine_notify_teardown(struct machine *m);
 
 #endif

@@ -109,11 +109,11 @@ static uint32_t rte_msi_data(uint64_t rte, uint8_t vector)
 void split_sync_routes(struct machine *m)
 {
 	struct ioapic *io = ioapic_find(&m->board);
-	struct kvm_split_route r[KVM_SPLIT_ROUTES] = { 0 };
+	struct accel_eoi_route r[ACCEL_EOI_ROUTES] = { 0 };
 
 	if (!io)
 		return;
-	for (unsigned pin = 0; pin < IOAPIC_NUM_PINS && pin < KVM_SPLIT_ROUTES; pin++) {
+	for (unsigned pin = 0; pin < IOAPIC_NUM_PINS && pin < ACCEL_EOI_ROUTES; pin++) {
 		uint64_t rte = io->rte[pin];
 		uint64_t addr = MSI_ADDR_BASE | ((rte >> IOAPIC_RTE_DEST_SHIFT) << MSI_ADDR_DEST_SHIFT) |
 				((rte & IOAPIC_RTE_DESTMODE) ? MSI_ADDR_DEST_LOGICAL : 0);
@@ -121,7 +121,7 @@ void split_sync_routes(struct machine *m)
 		if (!(rte & IOAPIC_RTE_TRIGGER))
 			continue;
 		if (!(rte & IOAPIC_RTE_MASK))
-			r[pin] = (struct kvm_split_route){
+			r[pin] = (struct accel_eoi_route){
 				.valid = true, .gsi = pin, .address = addr,
 				.data = rte_msi_data(rte, rte & IOAPIC_RTE_VECTOR) };
 		if ((rte & IOAPIC_RTE_REMOTE_IRR) &&
@@ -140,12 +140,12 @@ void split_sync_routes(struct machine *m)
 		return;
 	memcpy(m->split_routes, r, sizeof(r));
 	if (log_enabled(LOG_INT))
-		for (unsigned pin = 0; pin < KVM_SPLIT_ROUTES; pin++)
+		for (unsigned pin = 0; pin < ACCEL_EOI_ROUTES; pin++)
 			if (r[pin].valid)
 				board_log(LOG_INT, "kvm: level route GSI %u: 0x%llx 0x%x%s", pin,
 					  (unsigned long long)r[pin].address, r[pin].data,
 					  r[pin].has_data2 ? " (+ in-service vector)" : "");
-	if (kvm_split_set_routes(&m->accel, r, KVM_SPLIT_ROUTES) < 0)
+	if (m->accel.ops->set_eoi_routes(&m->accel, r, ACCEL_EOI_ROUTES) < 0)
 		guest_error("kvm: level-triggered IOAPIC routes: %s\n", strerror(errno));
 }
 
@@ -181,7 +181,7 @@ static void split_eoi_poll(void *opaque)
 	if (log_enabled(LOG_INT))
 		board_log(LOG_INT, "kvm: IOAPIC EOI poll: kicking the vCPUs");
 	for (unsigned i = 0; i < m->cpus.n; i++) {
-		kvm_split_unhalt(&m->cpus.v[i]);
+		m->accel.ops->vcpu_unhalt(&m->cpus.v[i]);
 		kick_vcpu(m, i);
 	}
 	m->eoi_poll_ns = m->eoi_poll_ns * 2 < EOI_POLL_MAX_NS ? m->eoi_poll_ns * 2 : EOI_POLL_MAX_NS;
@@ -228,7 +228,7 @@ int wire_interrupts(struct machine *m, char *err, size_t errlen)
 	case IRQCHIP_SPLIT: {
 		struct pic *pic = pic_find(b);
 
-		if (m->accel.ops != &kvm_accel_ops)
+		if (!m->accel.ops->set_eoi_routes || !m->accel.ops->vcpu_unhalt)
 			return machine_fail(err, errlen, "-machine: kernel-irqchip=split needs -accel kvm");
 		board_lock(b);
 		if (pic)

@@ -21,6 +21,35 @@
  *   set_irq() (a GSI level) and send_msi(); without, the VMM's own
  *   controllers decide and the accelerator asks host->irq_pending()/irq_ack()
  *   when the guest can take an interrupt.
+ * - Notifications without the VMM's thread in the way (all optional, NULL:
+ *   unsupported, the VMM keeps exits and set_irq()/send_msi()):
+ *   add_ioeventfd() makes a guest write of exactly e->len bytes at e->addr
+ *   (a port when e->pio; with e->datamatch only the value e->data) signal
+ *   the eventfd e->fd instead of exiting; del_ioeventfd() takes the same
+ *   description back. add_irqfd() makes a write to f->fd raise an interrupt:
+ *   f->msi, the message (address, data) (the accelerator keeps a route for
+ *   it); else GSI f->gsi of the in-kernel irqchip, and with f->resample_fd
+ *   >= 0 as a level: asserted until the guest EOIs it, then resample_fd is
+ *   signalled (the VMM re-raises it if its line is still high).
+ *   del_irqfd() takes the same f. They return 0; -ENOTSUP when this VM
+ *   cannot (capability missing, irqchip mode); -EEXIST, -EINVAL, -ENOSPC,
+ *   -errno otherwise, with one line in err for the add calls. Called under
+ *   the board lock from any thread.
+ * - Debugging (optional; NULL: the gdb stub says it cannot step or break):
+ *   set_debug() arms vCPU v (parked, or its own thread) for its next runs.
+ *   With dbg->single_step a run executes one instruction and returns
+ *   ACCEL_RUN_DEBUG (a fault or an interrupt taken at that boundary leaves
+ *   the vCPU at its handler). dbg->hw[] and dbg->sw[] are execution
+ *   breakpoints at linear addresses: a run returns ACCEL_RUN_DEBUG before
+ *   the instruction there executes, except for the first instruction of a
+ *   run that resumes at the breakpoint it stopped on (as RFLAGS.RF). Guest
+ *   memory is never patched: the accelerator implements sw[] as it likes
+ *   (KVM puts hw[] and sw[] in DR0-3, 4 in all; TCG compares the linear RIP
+ *   before every instruction while any is set: slow, exact, unlimited).
+ *   A zeroed struct disarms. Returns 0, -ENOSYS when this host cannot,
+ *   -ENOSPC for too many breakpoints, -errno; one line in err. The VMM
+ *   parks a vCPU whose run returned ACCEL_RUN_DEBUG and reports it as
+ *   host->event(ACCEL_EV_DEBUG) from that vCPU's thread (vmm/cpus.c).
  * - Errors: init() and the vcpu calls return negative errno with one line in
  *   err (no "bringup: " prefix); the VMM prints it and exits 1.
  */
@@ -135,6 +164,7 @@ enum accel_event {
 	ACCEL_EV_RESET,			/* system event: guest-requested reset */
 	ACCEL_EV_POWEROFF,		/* system event: guest power-off */
 	ACCEL_EV_CRASH,			/* system event: crash, or an unhandled exit (dumped) */
+	ACCEL_EV_DEBUG,			/* ACCEL_RUN_DEBUG: the vCPU is parked for the debugger */
 };
 
 struct vcpu;
@@ -171,6 +201,17 @@ enum accel_run {
 	ACCEL_RUN_KICK,			/* kicked: the VMM checks its requests */
 	ACCEL_RUN_HALT,			/* guest halted, nothing to deliver: sleep until kicked */
 	ACCEL_RUN_STOP,			/* an event was reported to the host: park */
+	ACCEL_RUN_DEBUG,		/* a step ended or a breakpoint was reached (set_debug) */
+};
+
+/* set_debug(): see the contract. */
+#define ACCEL_DEBUG_HW_MAX	4
+#define ACCEL_DEBUG_SW_MAX	32
+struct accel_debug {
+	bool single_step;
+	unsigned nhw, nsw;
+	uint64_t hw[ACCEL_DEBUG_HW_MAX];	/* linear addresses */
+	uint64_t sw[ACCEL_DEBUG_SW_MAX];
 };
 
 struct vcpu {
@@ -188,6 +229,36 @@ struct accel {
 	struct accel_config cfg;
 	enum irqchip_mode irqchip;	/* resolved by init() */
 	void *priv;
+};
+
+/* set_eoi_routes(): one level-triggered IOAPIC entry (see struct accel_ops). */
+#define ACCEL_EOI_ROUTES	24
+struct accel_eoi_route {
+	bool valid;
+	bool has_data2;
+	unsigned gsi;
+	uint64_t address;
+	uint32_t data, data2;
+};
+
+/* add_ioeventfd()/del_ioeventfd(): see the contract. */
+struct accel_ioeventfd {
+	uint64_t addr;
+	unsigned len;			/* 1, 2, 4 or 8 */
+	bool pio;
+	bool datamatch;
+	uint64_t data;
+	int fd;
+};
+
+/* add_irqfd()/del_irqfd(): see the contract. */
+struct accel_irqfd {
+	int fd;
+	bool msi;
+	uint64_t address;		/* msi */
+	uint32_t data;
+	unsigned gsi;			/* !msi */
+	int resample_fd;		/* !msi: -1 for an edge */
 };
 
 struct accel_ops {
@@ -209,6 +280,27 @@ struct accel_ops {
 	/* In-accelerator irqchip: GSI level and MSI. NULL or -ENOSYS without one. */
 	int (*set_irq)(struct accel *a, unsigned gsi, int level);
 	int (*send_msi)(struct accel *a, uint64_t address, uint32_t data);
+	/*
+	 * Optional, kernel-irqchip=split (NULL: the accelerator has no split
+	 * mode). The accelerator's LAPIC reports the EOI of a vector through
+	 * host->ioapic_eoi() only for the level-triggered IOAPIC entries the
+	 * VMM declares here: n routes, each (gsi < 24, the MSI address and data
+	 * the entry sends, and data2, the vector still in service, when
+	 * has_data2); the declaration replaces the previous one. 0, -EINVAL,
+	 * -ENOMEM, -errno. vcpu_unhalt() makes v leave an in-accelerator halt
+	 * at its next entry (a spurious wake-up for the guest), so an EOI the
+	 * accelerator holds until its next exit comes out; the VMM kicks v after.
+	 */
+	int (*set_eoi_routes)(struct accel *a, const struct accel_eoi_route *r, unsigned n);
+	void (*vcpu_unhalt)(struct vcpu *v);
+	/* Optional: single-step and breakpoints (contract above). */
+	int (*set_debug)(struct vcpu *v, const struct accel_debug *dbg, char *err, size_t errlen);
+	/* Optional: ioeventfd and irqfd (contract above). */
+	int (*add_ioeventfd)(struct accel *a, const struct accel_ioeventfd *e, char *err,
+			     size_t errlen);
+	int (*del_ioeventfd)(struct accel *a, const struct accel_ioeventfd *e);
+	int (*add_irqfd)(struct accel *a, const struct accel_irqfd *f, char *err, size_t errlen);
+	int (*del_irqfd)(struct accel *a, const struct accel_irqfd *f);
 };
 
 /* Registry (vmm/accel.c): "kvm", "tcg". NULL if not built into this binary. */

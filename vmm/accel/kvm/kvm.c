@@ -11,11 +11,12 @@
  *     TSC-deadline timer in CPUID (see kvm_userapic.c).
  *   READONLY_MEM: without it ROM is mapped writable (the reset chain re-copies
  *     it on every reset, so a guest that scribbles on its BIOS only hurts itself).
- *   IRQFD, IOEVENTFD: recorded; virtio falls back to exits and KVM_IRQ_LINE.
+ *   IRQFD, IOEVENTFD, IRQ_ROUTING, IRQFD_RESAMPLE: recorded; without them the
+ *     optional notification ops answer -ENOTSUP (kvm_notify.c) and virtio
+ *     falls back to exits, KVM_IRQ_LINE and KVM_SIGNAL_MSI.
  *   XCRS, DEBUGREGS, VCPU_EVENTS: recorded; reset skips what is absent.
  */
 #include "vmm/accel/kvm/kvm_int.h"
-#include "vmm/accel/kvm/kvm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +104,7 @@ static void kvm_destroy(struct accel *a)
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
 	free(vm->cpuid);
+	kvm_notify_destroy(vm);
 	pthread_mutex_destroy(&vm->slot_lock);
 	free(vm);
 	a->priv = NULL;
@@ -169,25 +171,24 @@ static int pc_routing_set(struct kvm_vm *vm, char *err, size_t errlen)
 		t->entries[n].u.irqchip.pin = gsi ? gsi : 2;
 		n++;
 	}
-	t->nr = n;
-	if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "/dev/kvm: KVM_SET_GSI_ROUTING: %s", strerror(errno));
-	}
+	ret = kvm_routes_set_base(vm, t->entries, n);
+	if (ret < 0)
+		snprintf(err, errlen, "/dev/kvm: KVM_SET_GSI_ROUTING: %s", strerror(-ret));
 	free(t);
 	return ret;
 }
 
-int kvm_split_set_routes(struct accel *a, const struct kvm_split_route *r, unsigned n)
+/* kernel-irqchip=split: the routing table is exactly these MSI routes (accel.h). */
+static int kvm_set_eoi_routes(struct accel *a, const struct accel_eoi_route *r, unsigned n)
 {
 	struct kvm_vm *vm = kvm_vm_of(a);
 	struct kvm_irq_routing *t;
 	unsigned k = 0;
 	int ret = 0;
 
-	if (a->irqchip != IRQCHIP_SPLIT || n > KVM_SPLIT_ROUTES || (n && !r))
+	if (a->irqchip != IRQCHIP_SPLIT || n > ACCEL_EOI_ROUTES || (n && !r))
 		return -EINVAL;
-	t = calloc(1, sizeof(*t) + 2 * KVM_SPLIT_ROUTES * sizeof(t->entries[0]));
+	t = calloc(1, sizeof(*t) + 2 * ACCEL_EOI_ROUTES * sizeof(t->entries[0]));
 	if (!t)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
@@ -206,9 +207,7 @@ int kvm_split_set_routes(struct accel *a, const struct kvm_split_route *r, unsig
 			k++;
 		}
 	}
-	t->nr = k;
-	if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0)
-		ret = -errno;
+	ret = kvm_routes_set_base(vm, t->entries, k);
 	free(t);
 	return ret;
 }
@@ -269,6 +268,7 @@ static int kvm_init(struct accel *a, char *err, size_t errlen)
 	}
 	vm->sys_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->slot_lock, NULL);
+	kvm_notify_init(vm);
 	a->priv = vm;
 
 	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -319,6 +319,8 @@ static int kvm_init(struct accel *a, char *err, size_t errlen)
 	vm->has_readonly_mem = check_cap(vm, KVM_CAP_READONLY_MEM) > 0;
 	vm->has_irqfd = check_cap(vm, KVM_CAP_IRQFD) > 0;
 	vm->has_ioeventfd = check_cap(vm, KVM_CAP_IOEVENTFD) > 0;
+	vm->has_irq_routing = check_cap(vm, KVM_CAP_IRQ_ROUTING) > 0;
+	vm->has_irqfd_resample = check_cap(vm, KVM_CAP_IRQFD_RESAMPLE) > 0;
 	vm->has_signal_msi = check_cap(vm, KVM_CAP_SIGNAL_MSI) > 0;
 	vm->has_xcrs = check_cap(vm, KVM_CAP_XCRS) > 0;
 	vm->has_debugregs = check_cap(vm, KVM_CAP_DEBUGREGS) > 0;
@@ -481,4 +483,10 @@ const struct accel_ops kvm_accel_ops = {
 	.set_state = kvm_set_state,
 	.set_irq = kvm_set_irq,
 	.send_msi = kvm_send_msi,
+	.set_eoi_routes = kvm_set_eoi_routes,
+	.vcpu_unhalt = kvm_split_unhalt,
+	.add_ioeventfd = kvm_add_ioeventfd,
+	.del_ioeventfd = kvm_del_ioeventfd,
+	.add_irqfd = kvm_add_irqfd,
+	.del_irqfd = kvm_del_irqfd,
 };

@@ -3,7 +3,6 @@
  * run loop that turns every exit into a call on the host (the board).
  */
 #include "vmm/accel/kvm/kvm_int.h"
-#include "vmm/accel/kvm/kvm.h"
 #include "board/log.h"
 
 #include <errno.h>
