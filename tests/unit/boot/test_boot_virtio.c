@@ -143,7 +143,7 @@ START_TEST(test_virtio_option_errors)
 		const char *msg;
 	} cases[] = {
 		{ { "-drive", "file=/tmp/x.img,format=qcow2" }, "-drive: format=qcow2" },
-		{ { "-netdev", "user,id=n0" }, "-netdev user: not supported yet" },
+		{ { "-netdev", "socket,id=n0" }, "-netdev socket: not supported (user, tap or loopback)" },
 		{ { "-netdev", "loopback" }, "-netdev loopback: id= is required" },
 		{ { "-drive", "file=/dev/null,if=none,id=d0",
 		    "-device", "virtio-blk-pci,drive=d0,disable-legacy=off" },
