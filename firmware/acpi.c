@@ -9,9 +9,16 @@
 
 u32 fw_rsdp;
 
+/* the table-loader asks for a file's size, then loads that same name */
+static const char *sized_name;
+static u16 sized_sel;
+
 static int cb_file_size(void *ctx, const char *name, u32 *size)
 {
-	return fw_cfg_find(name, NULL, size);
+	if (fw_cfg_find(name, &sized_sel, size) < 0)
+		return -1;
+	sized_name = name;
+	return 0;
 }
 
 static int cb_alloc(void *ctx, u32 size, u32 align, u8 zone, u8 **ptr, u64 *addr)
@@ -29,6 +36,10 @@ static int cb_load(void *ctx, const char *name, u8 *ptr, u32 size)
 {
 	u32 got;
 
+	if (name == sized_name) {
+		fw_cfg_read_entry(sized_sel, ptr, size);
+		return 0;
+	}
 	if (fw_cfg_read_file(name, ptr, size, &got) < 0 || got != size)
 		return -1;
 	return 0;
@@ -56,6 +67,7 @@ static const struct tl_ops ops = {
 	.load = cb_load,
 	.write_pointer = cb_write_pointer,
 	.error = cb_error,
+	.sum = fw_sum8,
 };
 
 void acpi_setup(void)
@@ -64,14 +76,17 @@ void acpi_setup(void)
 	static struct tl_state st;
 	const struct tl_blob *rsdp;
 	u32 len;
+	u16 sel;
 
-	if (fw_cfg_find("etc/table-loader", NULL, &len) < 0) {
+	if (fw_cfg_find("etc/table-loader", &sel, &len) < 0) {
 		log_printf("acpi: no etc/table-loader\n");
 		return;
 	}
-	if (len > sizeof(script))
+	if (len > sizeof(script)) {
 		log_error("acpi: table-loader is %u bytes, only %u run\n", len, (u32)sizeof(script));
-	fw_cfg_read_file("etc/table-loader", script, sizeof(script), &len);
+		len = sizeof(script);
+	}
+	fw_cfg_read_entry(sel, script, len);
 	tl_init(&st, &ops, NULL);
 	tl_run(&st, script, len);
 	rsdp = tl_find(&st, "etc/acpi/rsdp");

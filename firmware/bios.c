@@ -40,11 +40,30 @@ _Static_assert(__builtin_offsetof(struct bios16_data, rm_idt) == BIOS16_RM_IDT, 
 _Static_assert(__builtin_offsetof(struct bios16_data, e820_tab) == BIOS16_E820_TAB, "layout");
 void boot16_jump(u32 seg) __attribute__((noreturn));
 
-static void ivt_set(u8 vec, const char *handler)
+/* An IVT entry: F000:offset of a bios16.S handler. */
+static inline u32 ivt_entry(const char *handler)
 {
-	volatile u32 *ivt = phys(0);
+	return (FW_IMAGE_BASE >> 4) << 16 | (u32)((uintptr_t)handler - FW_IMAGE_BASE);
+}
 
-	ivt[vec] = (FW_IMAGE_BASE >> 4) << 16 | (u32)((uintptr_t)handler - FW_IMAGE_BASE);
+/* Every vector to the default handler in one rep stosl, then the services. */
+static void ivt_setup(void)
+{
+	u32 *ivt = phys(0), n = 256;
+	void *d = ivt;
+
+	__asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(ivt_entry(bios_int_default)) : "memory");
+	for (u32 i = 1; i < 8; i++) {
+		ivt[PIC1_BASE + i] = ivt_entry(bios_irq_master);
+		ivt[PIC2_BASE + i] = ivt_entry(bios_irq_slave);
+	}
+	ivt[PIC1_BASE] = ivt_entry(bios_irq0);
+	ivt[0x10] = ivt_entry(bios_int10);
+	ivt[0x12] = ivt_entry(bios_int12);
+	ivt[0x15] = ivt_entry(bios_int15);
+	ivt[0x16] = ivt_entry(bios_int16);
+	ivt[0x19] = ivt_entry(bios_int19);
+	ivt[0x1a] = ivt_entry(bios_int1a);
 }
 
 static void pic_init(void)
@@ -68,19 +87,7 @@ void bios_setup(void)
 	/* real-mode IVT for the 16-bit entry: limit 0x3ff, base 0 */
 	memset(&bios16_data, 0, sizeof(bios16_data) - sizeof(bios16_data.e820_tab));
 	put_le16(bios16_data.rm_idt, 0x3ff);
-	for (u32 v = 0; v < 256; v++)
-		ivt_set((u8)v, bios_int_default);
-	for (u32 i = 1; i < 8; i++) {
-		ivt_set((u8)(PIC1_BASE + i), bios_irq_master);
-		ivt_set((u8)(PIC2_BASE + i), bios_irq_slave);
-	}
-	ivt_set(PIC1_BASE, bios_irq0);
-	ivt_set(0x10, bios_int10);
-	ivt_set(0x12, bios_int12);
-	ivt_set(0x15, bios_int15);
-	ivt_set(0x16, bios_int16);
-	ivt_set(0x19, bios_int19);
-	ivt_set(0x1a, bios_int1a);
+	ivt_setup();
 
 	memset(bda + 0x400, 0, 0x100);
 	put_le16(bda + BDA_COM1, 0x3f8);
@@ -131,6 +138,12 @@ void boot16_enter(u32 setup_addr, const struct bp_info *bi)
 	if (setup_addr & 0xf || setup_addr + 0x10000 > FW_EBDA_BASE) {
 		log_error("bringup firmware: setup at %x cannot run in real mode; halting\n",
 			  setup_addr);
+		fw_halt(POST_ERR_BAD_KERNEL);
+	}
+	/* int 15h's memory map lives in the F segment */
+	if (!mem_fseg_writable()) {
+		log_error("bringup firmware: the 16-bit entry needs a writable BIOS area, and this "
+			  "board's is read-only; halting\n");
 		fw_halt(POST_ERR_BAD_KERNEL);
 	}
 	log_printf("boot: 16-bit entry at %x:0000\n", (setup_addr >> 4) + 0x20);

@@ -27,32 +27,58 @@ static bool in_ram(u32 addr, u32 size)
 
 	if (!size)
 		return true;
-	if (addr < 0x500)
+	if (addr < 0x500 || (addr < FW_STACK_TOP && end > FW_RAM_BASE))
 		return false;
 	if (addr < FW_EBDA_BASE)
 		return end <= FW_EBDA_BASE;
 	return addr >= 0x100000 && end <= mem_low_ram_top();
 }
 
-static void read_keys(struct kernel *k)
+/* The keys once: boot_reserved_top() and boot_kernel() both want them. */
+static void read_keys(struct kernel *out)
 {
-	k->kernel_addr = fw_cfg_read32(FW_CFG_KERNEL_ADDR);
-	k->kernel_size = fw_cfg_read32(FW_CFG_KERNEL_SIZE);
-	k->setup_addr = fw_cfg_read32(FW_CFG_SETUP_ADDR);
-	k->setup_size = fw_cfg_read32(FW_CFG_SETUP_SIZE);
-	k->initrd_addr = fw_cfg_read32(FW_CFG_INITRD_ADDR);
-	k->initrd_size = fw_cfg_read32(FW_CFG_INITRD_SIZE);
-	k->cmdline_addr = fw_cfg_read32(FW_CFG_CMDLINE_ADDR);
-	k->cmdline_size = fw_cfg_read32(FW_CFG_CMDLINE_SIZE);
+	static struct kernel k;
+	static bool have;
+
+	if (!have) {
+		k.kernel_addr = fw_cfg_read32(FW_CFG_KERNEL_ADDR);
+		k.kernel_size = fw_cfg_read32(FW_CFG_KERNEL_SIZE);
+		k.setup_addr = fw_cfg_read32(FW_CFG_SETUP_ADDR);
+		k.setup_size = fw_cfg_read32(FW_CFG_SETUP_SIZE);
+		k.initrd_addr = fw_cfg_read32(FW_CFG_INITRD_ADDR);
+		k.initrd_size = fw_cfg_read32(FW_CFG_INITRD_SIZE);
+		k.cmdline_addr = fw_cfg_read32(FW_CFG_CMDLINE_ADDR);
+		k.cmdline_size = fw_cfg_read32(FW_CFG_CMDLINE_SIZE);
+		have = true;
+	}
+	*out = k;
+}
+
+/* opt/bringup/kernel: looked up once */
+static int opt_kernel(u16 *sel, u32 *size)
+{
+	static bool looked;
+	static int found;
+	static u16 s;
+	static u32 n;
+
+	if (!looked) {
+		found = fw_cfg_find(OPT_KERNEL, &s, &n);
+		looked = true;
+	}
+	*sel = s;
+	*size = n;
+	return found;
 }
 
 u32 boot_reserved_top(void)
 {
 	struct kernel k;
-	u32 top = 0;
+	u32 top = 0, size;
+	u16 sel;
 
 	/* the firmware places a whole file itself, after the tables */
-	if (fw_cfg_find(OPT_KERNEL, NULL, NULL) == 0)
+	if (opt_kernel(&sel, &size) == 0)
 		return 0;
 	read_keys(&k);
 	if (k.initrd_size && k.initrd_addr + k.initrd_size > top)
@@ -85,7 +111,7 @@ void boot_kernel(void)
 	u16 sel;
 	u32 size, entry;
 
-	if (fw_cfg_find(OPT_KERNEL, &sel, &size) == 0 && size)
+	if (opt_kernel(&sel, &size) == 0 && size)
 		boot_file(sel, size);
 	read_keys(&k);
 	if (!k.kernel_size) {

@@ -6,9 +6,12 @@
  * 16-bit code based at 0xF0000, 0x10/0x18 flat 32-bit code/data as Linux's
  * 32-bit boot protocol wants them, 0x20 16-bit data), makes 0xE0000-0xFFFFF
  * shadow RAM through the PAM registers (no chipset: microvm's BIOS is RAM
- * already), copies itself there and calls fw_main() on a stack at the top of
- * the E segment; .bss lives at its bottom. Everything below runs flat with
- * paging off, so a guest-physical address is a pointer.
+ * already), copies itself there and calls fw_main(). .bss and the stack live
+ * in low RAM at FW_RAM_BASE-FW_STACK_TOP, so a board whose BIOS area cannot
+ * be written (bringup's microvm) still runs the firmware from the ROM there;
+ * the image holds no writable data, only .fseg (tables and bios16_data),
+ * which mem.c moves to the EBDA when the F segment is read-only. Everything
+ * runs flat with paging off, so a guest-physical address is a pointer.
  *
  * Kernels: boot.c takes the bzImage QEMU or bringup split into SETUP_* and
  * KERNEL_* keys; kload.c loads whole files itself (multiboot v1, PVH ELF,
@@ -25,7 +28,9 @@
 /* ---- memory layout ---------------------------------------------------------- */
 #define FW_IMAGE_BASE		0x000f0000
 #define FW_ESEG_BASE		0x000e0000
-#define FW_STACK_TOP		0x000f0000
+/* .bss, .noinit and the stack: low RAM the firmware owns until the hand-over */
+#define FW_RAM_BASE		0x00070000
+#define FW_STACK_TOP		0x00090000
 #define FW_ZERO_PAGE		0x00007000	/* boot_params for the 32-bit entry */
 #define FW_EBDA_SEG		0x9fc0
 #define FW_EBDA_BASE		0x0009fc00
@@ -104,8 +109,12 @@ void log_set_quiet(bool quiet);
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fw_vsnprintf(char *buf, u32 size, const char *fmt, va_list ap);
-int fw_strcmp(const char *a, const char *b);
 void __attribute__((noreturn)) fw_halt(u8 code);
+/* CPUID leaf 1 EAX/EDX, read once by fw_cpu_init() */
+extern u32 fw_cpu_sig, fw_cpu_features;
+void fw_cpu_init(void);
+/* sum8(): SSE2 under an emulator, else a dword at a time (lib.c, sum.S) */
+u8 fw_sum8(const void *p, u32 len);
 
 /* ---- fwcfg.c ------------------------------------------------------------------ */
 #define FW_CFG_SIGNATURE	0x00
@@ -150,6 +159,8 @@ void *mem_alloc_high(u32 size, u32 align);
 /* Not zeroed: for blobs loaded whole right after (the table-loader's files). */
 void *mem_alloc_high_raw(u32 size, u32 align);
 void *mem_alloc_fseg(u32 size, u32 align);
+/* False on a board whose BIOS area is read-only: the EBDA holds the tables. */
+bool mem_fseg_writable(void);
 void mem_finish(void);			/* add the firmware's reserved areas, normalize */
 u32 mem_low_ram_top(void);		/* RAM end below 4 GiB */
 u32 mem_high_bottom(void);		/* lowest byte the high zone has handed out */

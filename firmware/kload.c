@@ -23,7 +23,7 @@
 #define FW_SETUP_ADDR		0x00010000	/* bzImage setup (header only, 32-bit entry) */
 #define FW_CMDLINE_ADDR		0x00020000
 #define FW_CMDLINE_MAX		0x00010000
-#define FW_LOW_FREE		0x00030000	/* low RAM a kernel may use: up to the EBDA */
+#define FW_LOW_FREE		0x00030000	/* low RAM a kernel may use: up to FW_RAM_BASE */
 #define BZ_KERNEL_ADDR		0x00100000
 #define BZ_SETUP_SECTS_DEFAULT	4
 
@@ -58,7 +58,7 @@ static bool range_free(u64 addr, u64 size)
 		return false;
 	if (addr >= 0x100000)
 		return end <= mem_high_bottom();
-	return addr >= FW_LOW_FREE && end <= FW_EBDA_BASE;
+	return addr >= FW_LOW_FREE && end <= FW_RAM_BASE;
 }
 
 /* opt/bringup/NAME if present, else the key pair (size 0: none). */

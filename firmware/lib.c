@@ -32,6 +32,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+/* Overlapping upwards: backwards with the direction flag, dwords when n allows. */
 void *memmove(void *dst, const void *src, size_t n)
 {
 	u8 *d = dst;
@@ -39,8 +40,17 @@ void *memmove(void *dst, const void *src, size_t n)
 
 	if (d <= s || d >= s + n)
 		return memcpy(dst, src, n);
-	while (n--)
-		d[n] = s[n];
+	if (!(n & 3)) {
+		size_t words = n >> 2;
+
+		d += n - 4;
+		s += n - 4;
+		__asm__ volatile("std\n\trep movsl\n\tcld" : "+D"(d), "+S"(s), "+c"(words) :: "memory");
+	} else {
+		d += n - 1;
+		s += n - 1;
+		__asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+	}
 	return dst;
 }
 
@@ -56,30 +66,76 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/* ---- CPU features, checksums ----------------------------------------------------- */
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID1_EDX_SSE2		(1u << 26)
+#define CPUID_HV_SIGNATURE	0x40000000
+#define CR4_OSFXSR		(1u << 9)
+
+u32 fw_cpu_sig, fw_cpu_features;
+static bool sum_sse2;
+u8 sum8_dword(const void *p, u32 len);		/* sum.S */
+u8 sum8_sse2(const void *p, u32 len);
+
+static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+/*
+ * SSE2 checksums where instructions are what costs: under an emulator
+ * (TCG). Not under KVM: there the loop runs natively in nanoseconds anyway,
+ * and where KVM emulates the guest's 32-bit code itself (PVM) its
+ * instruction emulator has no SSE arithmetic.
+ */
+void fw_cpu_init(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, &fw_cpu_sig, &b, &c, &fw_cpu_features);
+	sum_sse2 = fw_cpu_features & CPUID1_EDX_SSE2;
+	if (c & CPUID1_ECX_HYPERVISOR) {
+		cpuid(CPUID_HV_SIGNATURE, &a, &b, &c, &d);
+		if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x0000004d)	/* "KVMKVMKVM" */
+			sum_sse2 = false;
+	}
+}
+
+/* CR4.OSFXSR only while SSE runs: whatever is booted gets the CR4 of reset. */
+u8 fw_sum8(const void *p, u32 len)
+{
+	u32 cr4;
+	u8 sum;
+
+	if (len < 16 || !sum_sse2)
+		return sum8_dword(p, len);
+	__asm__ volatile("movl %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("movl %0, %%cr4" :: "r"(cr4 | CR4_OSFXSR));
+	sum = sum8_sse2(p, len);
+	__asm__ volatile("movl %0, %%cr4" :: "r"(cr4) : "memory");
+	return sum;
+}
+
+/* String instructions: each retires once, however many bytes it covers. */
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const u8 *x = a, *y = b;
 
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] - y[i];
-	return 0;
+	if (!n || mem_eq(a, b, n))
+		return 0;
+	/* repe cmpsb stopped one past the first difference */
+	__asm__("repe cmpsb" : "+S"(x), "+D"(y), "+c"(n) : "m"(*(const char (*)[n])a),
+		"m"(*(const char (*)[n])b));
+	return x[-1] - y[-1];
 }
 
 size_t strlen(const char *s)
 {
-	size_t n = 0;
+	const char *p = s;
+	size_t n = ~(size_t)0;
 
-	while (s[n])
-		n++;
-	return n;
-}
-
-int fw_strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (u8)*a - (u8)*b;
+	__asm__("repne scasb" : "+D"(p), "+c"(n) : "a"(0), "m"(*(const char (*)[])s));
+	return (size_t)(p - s) - 1;
 }
 
 /* ---- printf --------------------------------------------------------------- */
@@ -95,22 +151,40 @@ static void out_c(struct out *o, char c)
 	o->len++;
 }
 
+/* n bytes at once: what fits is one memcpy */
+static void out_str(struct out *o, const char *s, u32 n)
+{
+	u32 room = o->len + 1 < o->size ? o->size - 1 - o->len : 0;
+
+	memcpy(o->buf + o->len, s, n < room ? n : room);
+	o->len += n;
+}
+
+/* Digits right to left into a small buffer, then one copy. */
 static void out_num(struct out *o, u64 v, u32 base, int width, char pad, bool neg)
 {
-	char tmp[24];
-	int n = 0;
+	static const char digits[] = "0123456789abcdef";
+	char tmp[24], *p = tmp + sizeof(tmp);
+	u32 lo = (u32)v, hi = (u32)(v >> 32), n;
 
-	do {
-		u32 d;
-		/* 64-bit division without libgcc: base is 10 or 16 */
-		if (base == 16) {
-			d = v & 15;
-			v >>= 4;
-		} else if (v <= 0xffffffffULL) {
-			d = (u32)v % 10;	/* a plain div: no libgcc */
-			v = (u32)v / 10;
-		} else {
+	if (base == 16) {
+		if (hi) {
+			for (int i = 0; i < 8; i++, lo >>= 4)
+				*--p = digits[lo & 15];
+			lo = hi;
+		}
+		do
+			*--p = digits[lo & 15];
+		while (lo >>= 4);
+	} else if (!hi) {
+		do
+			*--p = (char)('0' + lo % 10);
+		while (lo /= 10);
+	} else {
+		do {
+			/* 64-bit division without libgcc: bit by bit */
 			u64 q = 0, r = 0;
+
 			for (int i = 63; i >= 0; i--) {
 				r = r << 1 | ((v >> i) & 1);
 				if (r >= 10) {
@@ -118,29 +192,37 @@ static void out_num(struct out *o, u64 v, u32 base, int width, char pad, bool ne
 					q |= 1ULL << i;
 				}
 			}
-			d = (u32)r;
+			*--p = (char)('0' + r);
 			v = q;
-		}
-		tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-	} while (v);
+		} while (v);
+	}
 	if (neg)
-		tmp[n++] = '-';
-	while (n < width--)
+		*--p = '-';
+	n = (u32)(tmp + sizeof(tmp) - p);
+	while ((int)n < width--)
 		out_c(o, pad);
-	while (n)
-		out_c(o, tmp[--n]);
+	out_str(o, p, n);
 }
 
 int fw_vsnprintf(char *buf, u32 size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
+	const char *end = fmt + strlen(fmt);
 
 	for (; *fmt; fmt++) {
 		int width = 0, lng = 0;
 		char pad = ' ';
 
 		if (*fmt != '%') {
-			out_c(&o, *fmt);
+			/* the literal run up to the next '%' or the end, in one scan */
+			const char *q = fmt;
+			u32 left = (u32)(end - fmt);
+
+			__asm__("repne scasb" : "+D"(q), "+c"(left) : "a"('%'), "m"(*fmt));
+			if (q[-1] == '%')
+				q--;
+			out_str(&o, fmt, (u32)(q - fmt));
+			fmt = q - 1;
 			continue;
 		}
 		fmt++;
@@ -164,13 +246,11 @@ int fw_vsnprintf(char *buf, u32 size, const char *fmt, va_list ap)
 		}
 		case 's': {
 			const char *s = va_arg(ap, const char *);
-			int n = 0;
-			for (; s && s[n]; n++)
-				;
+			int n = s ? (int)strlen(s) : 0;
+
 			while (n < width--)
 				out_c(&o, ' ');
-			while (s && *s)
-				out_c(&o, *s++);
+			out_str(&o, s, (u32)n);
 			break;
 		}
 		case 'c':
@@ -221,16 +301,21 @@ void log_set_quiet(bool q)
 	quiet = q;
 }
 
-static void emit(const char *s, bool serial_too)
+/* The debug console takes a whole string in one rep outsb; the UART a byte at a time. */
+static void emit(const char *s, u32 len, bool serial_too)
 {
-	for (; *s; s++) {
-		if (have_debugcon)
-			outb(DEBUGCON_PORT, (u8)*s);
-		if (!have_debugcon || serial_too) {
-			if (*s == '\n')
-				serial_putc('\r');
-			serial_putc(*s);
-		}
+	if (have_debugcon) {
+		const char *p = s;
+		u32 n = len;
+
+		__asm__ volatile("rep outsb" : "+S"(p), "+c"(n) : "d"(DEBUGCON_PORT), "m"(*s));
+		if (!serial_too)
+			return;
+	}
+	for (; len; s++, len--) {
+		if (*s == '\n')
+			serial_putc('\r');
+		serial_putc(*s);
 	}
 }
 
@@ -238,13 +323,14 @@ void log_printf(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
+	int n;
 
 	if (quiet)
 		return;
 	va_start(ap, fmt);
-	fw_vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = fw_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	emit(buf, false);
+	emit(buf, n < (int)sizeof(buf) ? (u32)n : sizeof(buf) - 1, false);
 }
 
 /* Errors reach the serial port always: a user without -debugcon must see them. */
@@ -252,11 +338,12 @@ void log_error(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	fw_vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = fw_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	emit(buf, true);
+	emit(buf, n < (int)sizeof(buf) ? (u32)n : sizeof(buf) - 1, true);
 }
 
 void fw_halt(u8 code)

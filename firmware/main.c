@@ -18,6 +18,7 @@ void fw_main(void)
 {
 	memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
 	post(POST_SHADOW);
+	fw_cpu_init();
 	log_init();
 	if (!fw_cfg_init()) {
 		log_error("bringup firmware: no fw_cfg device (no \"QEMU\" signature at 0x510); halting\n");

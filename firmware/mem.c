@@ -17,10 +17,41 @@
 #define FSEG_POOL_SIZE		0x1000
 #define BIOS_HIGH_SIZE		0x10000
 
+/* the EBDA's bytes after its size word: the fallback for a read-only F segment */
+#define EBDA_POOL_OFF		16
+
 struct e820_map fw_e820;
 static u32 high_top, high_cur, high_floor;
 static u8 fseg_pool[FSEG_POOL_SIZE] __attribute__((section(".fseg"), aligned(16)));
-static u32 fseg_used;
+static u8 *pool;
+static u32 pool_size, pool_used;
+
+/*
+ * Where legacy scans will find tables: the F segment when it is RAM (PAM, or
+ * a board that maps its BIOS as RAM), else the EBDA, which Linux scans first
+ * for the RSDP and the MP floating pointer (an SMBIOS entry point there is
+ * not found; its absence is harmless).
+ */
+static void pool_init(void)
+{
+	volatile u8 *probe = fseg_pool;
+
+	*probe = 0x5a;
+	if (*probe == 0x5a) {
+		pool = fseg_pool;
+		pool_size = FSEG_POOL_SIZE;
+	} else {
+		pool = phys(FW_EBDA_BASE + EBDA_POOL_OFF);
+		pool_size = FW_LOWMEM_END - FW_EBDA_BASE - EBDA_POOL_OFF;
+		log_printf("mem: BIOS area read-only, tables in the EBDA\n");
+	}
+	pool_used = 0;
+}
+
+bool mem_fseg_writable(void)
+{
+	return pool == fseg_pool;
+}
 
 static u8 cmos_read(u8 reg)
 {
@@ -56,13 +87,15 @@ void mem_init(void)
 		mem_from_sizes();
 	}
 	/* EBDA, VGA/option ROM hole, this firmware (E and F segments) and its ROM alias */
-	e820_add(&fw_e820, FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED);
-	e820_add(&fw_e820, FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE);
-	e820_add(&fw_e820, FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED);
-	e820_add(&fw_e820, 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED);
+	/* what fw_cfg said, in order; then the firmware's areas carved out of it */
 	e820_normalize(&fw_e820);
+	e820_insert(&fw_e820, FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED);
+	e820_insert(&fw_e820, FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE);
+	e820_insert(&fw_e820, FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED);
+	e820_insert(&fw_e820, 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED);
 	high_top = high_cur = (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
 	high_floor = 0x100000;
+	pool_init();
 }
 
 u32 mem_low_ram_top(void)
@@ -111,17 +144,16 @@ void *mem_alloc_fseg(u32 size, u32 align)
 
 	if (align < 16)
 		align = 16;
-	at = ALIGN_UP(fseg_used, align);
-	if (at > FSEG_POOL_SIZE || size > FSEG_POOL_SIZE - at)
+	at = ALIGN_UP(pool_used, align);
+	if (at > pool_size || size > pool_size - at)
 		return NULL;
-	fseg_used = at + size;
-	memset(fseg_pool + at, 0, size);
-	return fseg_pool + at;
+	pool_used = at + size;
+	memset(pool + at, 0, size);
+	return pool + at;
 }
 
 void mem_finish(void)
 {
 	if (high_cur < high_top)
-		e820_add(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
-	e820_normalize(&fw_e820);
+		e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
 }

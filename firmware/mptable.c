@@ -21,22 +21,6 @@
 #define MP_NMI			1
 #define MP_EXTINT		3
 
-static u8 sum8(const u8 *p, u32 n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-static void cpuid1(u32 *eax, u32 *edx)
-{
-	u32 b, c;
-
-	__asm__ volatile("cpuid" : "=a"(*eax), "=b"(b), "=c"(c), "=d"(*edx) : "a"(1));
-}
-
 void mptable_setup(void)
 {
 	u16 ncpu = 1;
@@ -47,13 +31,15 @@ void mptable_setup(void)
 	if (!ncpu || ncpu > MP_MAX_CPUS)
 		ncpu = ncpu ? MP_MAX_CPUS : 1;
 	len = 44 + 20 * ncpu + 8 + 8 + 8 * 15 + 8 * 2;
-	t = mem_alloc_fseg(len, 16);
+	/* the pointer first: in the EBDA fallback it must be in its first KiB */
 	fp = mem_alloc_fseg(16, 16);
+	t = mem_alloc_fseg(len, 16);
 	if (!t || !fp) {
-		log_error("mptable: no room in the F segment\n");
+		log_error("mptable: no room for %u CPUs where legacy scans look\n", ncpu);
 		return;
 	}
-	cpuid1(&sig, &feat);
+	sig = fw_cpu_sig;
+	feat = fw_cpu_features;
 	p = t + 44;
 	for (u32 i = 0; i < ncpu; i++, p += 20, n++) {
 		p[0] = MPC_CPU;
@@ -101,13 +87,13 @@ void mptable_setup(void)
 	memcpy(t + 16, "FIRMWARE    ", 12);
 	put_le16(t + 34, (u16)n);
 	put_le32(t + 36, LAPIC_BASE);
-	t[7] = (u8)-sum8(t, len);
+	t[7] = (u8)-fw_sum8(t, len);
 
 	memcpy(fp, "_MP_", 4);
 	put_le32(fp + 4, (u32)(uintptr_t)t);
 	fp[8] = 1;			/* length in 16-byte units */
 	fp[9] = MP_SPEC_REV;
-	fp[10] = (u8)-sum8(fp, 16);
+	fp[10] = (u8)-fw_sum8(fp, 16);
 	log_printf("mptable: %u CPUs at %x\n", ncpu, (u32)(uintptr_t)fp);
 	post(POST_MPTABLE);
 }

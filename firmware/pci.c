@@ -75,21 +75,37 @@
 
 #define MAX_RES			256
 #define MAX_NODES		64
+#define MAX_FNS			256
 
 enum fw_board fw_board;
 
 /* PIRQ A-D (and E-H on ICH9) go to these ISA IRQs, all level triggered */
-static const u8 pirq_irq[8] = { 10, 10, 11, 11, 10, 10, 11, 11 };
+#define PIRQ_IRQ_AB		10
+#define PIRQ_IRQ_CD		11
+static const u8 pirq_irq[8] = { PIRQ_IRQ_AB, PIRQ_IRQ_AB, PIRQ_IRQ_CD, PIRQ_IRQ_CD,
+				PIRQ_IRQ_AB, PIRQ_IRQ_AB, PIRQ_IRQ_CD, PIRQ_IRQ_CD };
 
-static void cfg_addr(u16 bdf, u8 reg)
+static inline __attribute__((always_inline)) void cfg_addr(u16 bdf, u8 reg)
 {
 	outl(PCI_CFG_ADDR, 0x80000000u | (u32)bdf << 8 | (reg & 0xfc));
 }
 
-u32 pci_cfg_read32(u16 bdf, u8 reg) { cfg_addr(bdf, reg); return inl(PCI_CFG_DATA); }
+static inline __attribute__((always_inline)) u32 cfg_read32(u16 bdf, u8 reg)
+{
+	cfg_addr(bdf, reg);
+	return inl(PCI_CFG_DATA);
+}
+
+static inline __attribute__((always_inline)) void cfg_write32(u16 bdf, u8 reg, u32 v)
+{
+	cfg_addr(bdf, reg);
+	outl(PCI_CFG_DATA, v);
+}
+
+u32 pci_cfg_read32(u16 bdf, u8 reg) { return cfg_read32(bdf, reg); }
 u16 pci_cfg_read16(u16 bdf, u8 reg) { cfg_addr(bdf, reg); return inw(PCI_CFG_DATA + (reg & 2)); }
 u8 pci_cfg_read8(u16 bdf, u8 reg) { cfg_addr(bdf, reg); return inb(PCI_CFG_DATA + (reg & 3)); }
-void pci_cfg_write32(u16 bdf, u8 reg, u32 v) { cfg_addr(bdf, reg); outl(PCI_CFG_DATA, v); }
+void pci_cfg_write32(u16 bdf, u8 reg, u32 v) { cfg_write32(bdf, reg, v); }
 void pci_cfg_write16(u16 bdf, u8 reg, u16 v) { cfg_addr(bdf, reg); outw(PCI_CFG_DATA + (reg & 2), v); }
 void pci_cfg_write8(u16 bdf, u8 reg, u8 v) { cfg_addr(bdf, reg); outb(PCI_CFG_DATA + (reg & 3), v); }
 
@@ -106,11 +122,9 @@ enum fw_board pci_detect_board(void)
 
 static void elcr_set_level(void)
 {
-	u16 mask = 0;
+	/* the PIRQ lines' IRQs and the ACPI SCI (9) */
+	u16 mask = 1u << PIRQ_IRQ_AB | 1u << PIRQ_IRQ_CD | 1u << 9;
 
-	for (u32 i = 0; i < ARRAY_SIZE(pirq_irq); i++)
-		mask |= (u16)(1u << pirq_irq[i]);
-	mask |= 1u << 9;	/* the ACPI SCI */
 	outb(ELCR1, (u8)mask);
 	outb(ELCR2, (u8)(mask >> 8));
 }
@@ -120,8 +134,7 @@ static void chipset_i440fx(void)
 	u16 isa = BDF(0, 1, 0), pm = BDF(0, 1, 3);
 
 	if (pci_cfg_read32(isa, PCI_VENDOR_ID) == PCI_ID_PIIX3_ISA)
-		for (int i = 0; i < 4; i++)
-			pci_cfg_write8(isa, PIIX_PIRQ_ROUTE + i, pirq_irq[i]);
+		cfg_write32(isa, PIIX_PIRQ_ROUTE, get_le32(pirq_irq));	/* PIRQA-D at once */
 	if (pci_cfg_read32(pm, PCI_VENDOR_ID) == PCI_ID_PIIX4_PM) {
 		pci_cfg_write32(pm, PIIX4_PMBASE, PM_IO_BASE | 1);
 		pci_cfg_write8(pm, PIIX4_PMREGMISC, 0x01);
@@ -138,13 +151,11 @@ static void chipset_q35(void)
 	pci_cfg_write32(0, Q35_PCIEXBAR + 4, 0);
 	pci_cfg_write32(0, Q35_PCIEXBAR, Q35_MMCONFIG_BASE | 1);
 	/* reserved in e820 too, or Linux distrusts it until ACPI is up */
-	e820_add(&fw_e820, Q35_MMCONFIG_BASE, Q35_MMCONFIG_SIZE, E820_RESERVED);
+	e820_insert(&fw_e820, Q35_MMCONFIG_BASE, Q35_MMCONFIG_SIZE, E820_RESERVED);
 	if (pci_cfg_read32(lpc, PCI_VENDOR_ID) != PCI_ID_ICH9_LPC)
 		return;
-	for (int i = 0; i < 4; i++) {
-		pci_cfg_write8(lpc, PIIX_PIRQ_ROUTE + i, pirq_irq[i]);
-		pci_cfg_write8(lpc, ICH9_PIRQE_ROUTE + i, pirq_irq[4 + i]);
-	}
+	cfg_write32(lpc, PIIX_PIRQ_ROUTE, get_le32(pirq_irq));
+	cfg_write32(lpc, ICH9_PIRQE_ROUTE, get_le32(pirq_irq + 4));
 	pci_cfg_write32(lpc, ICH9_PMBASE, PM_IO_BASE | 1);
 	pci_cfg_write8(lpc, ICH9_ACPI_CNTL, ICH9_ACPI_EN);
 	pci_cfg_write32(lpc, ICH9_RCBA, ICH9_RCBA_ADDR | 1);
@@ -163,6 +174,15 @@ static u32 nr_res, nr_nodes;
 static u8 max_bus;
 static u16 bus_bridge[256];	/* the bridge whose secondary bus this is */
 
+struct pci_fn {
+	u16 bdf;
+	u8 hdr;			/* header type */
+	u8 cmd;			/* decoding to turn on at the end */
+};
+static struct pci_fn fns[MAX_FNS] __noinit;
+static u8 res_fn[MAX_RES] __noinit;	/* the function a BAR resource belongs to */
+static u32 nr_fns;
+
 static struct pci_res *new_res(s32 node, u8 kind, u32 tag)
 {
 	struct pci_res *r;
@@ -178,18 +198,25 @@ static struct pci_res *new_res(s32 node, u8 kind, u32 tag)
 	return r;
 }
 
-/* Size BAR 'i'; returns how many BAR slots it takes (2 for 64-bit). */
-static int size_bar(u16 bdf, int i, s32 node)
+/*
+ * Size BAR i of function f; returns how many BAR slots it takes (2 for
+ * 64-bit). A BAR that reads back 0 is not there and is left as it was; one
+ * that is there goes to 0 until program() writes its address.
+ */
+static int size_bar(u32 f, int i, s32 node)
 {
+	u16 bdf = fns[f].bdf;
 	u8 reg = (u8)(PCI_BAR0 + 4 * i);
-	u32 old = pci_cfg_read32(bdf, reg), lo, hi = 0xffffffff;
+	u32 lo, hi = 0xffffffff;
 	u64 mask;
 	bool is64 = false;
 	u8 kind;
 
-	pci_cfg_write32(bdf, reg, 0xffffffff);
-	lo = pci_cfg_read32(bdf, reg);
-	pci_cfg_write32(bdf, reg, old);
+	cfg_write32(bdf, reg, 0xffffffff);
+	lo = cfg_read32(bdf, reg);
+	if (!lo)
+		return 1;
+	cfg_write32(bdf, reg, 0);
 	if (lo & PCI_BAR_IO) {
 		kind = PCI_RES_IO;
 		mask = 0xffff0000u | (lo & ~3u);
@@ -198,10 +225,9 @@ static int size_bar(u16 bdf, int i, s32 node)
 		kind = lo & PCI_BAR_PREF ? PCI_RES_PREF : PCI_RES_MEM;
 		if ((lo & 6) == PCI_BAR_MEM64) {
 			is64 = true;
-			old = pci_cfg_read32(bdf, reg + 4);
-			pci_cfg_write32(bdf, reg + 4, 0xffffffff);
-			hi = pci_cfg_read32(bdf, reg + 4);
-			pci_cfg_write32(bdf, reg + 4, old);
+			cfg_write32(bdf, reg + 4, 0xffffffff);
+			hi = cfg_read32(bdf, reg + 4);
+			cfg_write32(bdf, reg + 4, 0);
 		}
 		mask = (u64)hi << 32 | (lo & ~0xfu);
 	}
@@ -214,6 +240,7 @@ static int size_bar(u16 bdf, int i, s32 node)
 		r->size = ~mask + 1;
 		r->align = r->size;
 		r->is64 = is64;
+		res_fn[r - res] = (u8)f;
 	}
 	return is64 ? 2 : 1;
 }
@@ -259,31 +286,56 @@ static void add_bridge(u16 bdf, u8 bus, s32 parent)
 	pci_cfg_write8(bdf, PCI_SUBORDINATE_BUS, max_bus);
 }
 
+/* A function found: decoding off while its BARs are sized and moved. */
+static __attribute__((noinline)) void add_fn(u16 bdf, u8 hdr, s32 node)
+{
+	u32 f = nr_fns, cmd = cfg_read32(bdf, PCI_COMMAND);
+	int nbar;
+
+	if (f == MAX_FNS)
+		return;
+	nr_fns++;
+	fns[f].bdf = bdf;
+	fns[f].hdr = hdr;
+	fns[f].cmd = 0;
+	/* host and ISA bridges on bus 0 decode fixed legacy ranges: keep them on */
+	if (!(bdf >> 8) && cfg_read32(bdf, PCI_CLASS_DEVICE - 2) >> 24 == 0x06)
+		fns[f].cmd = PCI_CMD_IO | PCI_CMD_MEM;
+	if (cmd & (PCI_CMD_IO | PCI_CMD_MEM))
+		cfg_write32(bdf, PCI_COMMAND, cmd & 0xffff & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
+	nbar = (hdr & 0x7f) == PCI_HDR_BRIDGE ? 2 : (hdr & 0x7f) == 0 ? 6 : 0;
+	for (int i = 0; i < nbar;)
+		i += size_bar(f, i, node);
+}
+
+/* A slot whose function 0 answered; functions 1-7 only if it is multi-function. */
+static __attribute__((noinline)) void scan_slot(u16 bdf, u8 bus, s32 node)
+{
+	u32 nfn = 1;
+
+	for (u32 fn = 0; fn < nfn; fn++, bdf++) {
+		u8 hdr;
+
+		if (fn && (u16)cfg_read32(bdf, PCI_VENDOR_ID) == 0xffff)
+			continue;
+		hdr = (u8)(cfg_read32(bdf, PCI_HEADER_TYPE & 0xfc) >> 16);
+		if (!fn && (hdr & PCI_HDR_MULTI))
+			nfn = 8;
+		add_fn(bdf, hdr, node);
+		if ((hdr & 0x7f) == PCI_HDR_BRIDGE)
+			add_bridge(bdf, bus, node);
+	}
+}
+
+/* 32 probes of function 0, kept to a few instructions each */
 static void scan_bus(u8 bus, s32 node)
 {
-	for (u8 dev = 0; dev < 32; dev++) {
-		for (u8 fn = 0; fn < 8; fn++) {
-			u16 bdf = BDF(bus, dev, fn);
-			u8 hdr;
-			int nbar;
+	u32 addr = 0x80000000u | (u32)bus << 16, end = addr + 0x10000;
 
-			if (pci_cfg_read16(bdf, PCI_VENDOR_ID) == 0xffff) {
-				if (!fn)
-					break;
-				continue;
-			}
-			hdr = pci_cfg_read8(bdf, PCI_HEADER_TYPE);
-			/* no decoding while BARs are sized and moved */
-			pci_cfg_write16(bdf, PCI_COMMAND, pci_cfg_read16(bdf, PCI_COMMAND) &
-					(u16)~(PCI_CMD_IO | PCI_CMD_MEM));
-			nbar = (hdr & 0x7f) == PCI_HDR_BRIDGE ? 2 : (hdr & 0x7f) == 0 ? 6 : 0;
-			for (int i = 0; i < nbar;)
-				i += size_bar(bdf, i, node);
-			if ((hdr & 0x7f) == PCI_HDR_BRIDGE)
-				add_bridge(bdf, bus, node);
-			if (!fn && !(hdr & PCI_HDR_MULTI))
-				break;
-		}
+	for (; addr != end; addr += 0x800) {
+		outl(PCI_CFG_ADDR, addr);
+		if (inw(PCI_CFG_DATA) != 0xffff)
+			scan_slot((u16)(addr >> 8), bus, node);
 	}
 }
 
@@ -337,55 +389,30 @@ static void program(void)
 				  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
 			continue;
 		}
-		pci_cfg_write32(bdf, reg, (u32)r->addr);
+		cfg_write32(bdf, reg, (u32)r->addr);
 		if (r->is64)
-			pci_cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
+			cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
+		if (r->size)
+			fns[res_fn[i]].cmd |= r->kind == PCI_RES_IO ? PCI_CMD_IO : PCI_CMD_MEM;
 		log_printf("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
 			   bdf & 7, reg, r->addr, r->size);
 	}
 }
 
-static void enable_all(u8 bus)
+/* Interrupt line from the pin, then decoding for what program() placed. */
+static void enable_all(void)
 {
-	for (u8 dev = 0; dev < 32; dev++) {
-		for (u8 fn = 0; fn < 8; fn++) {
-			u16 bdf = BDF(bus, dev, fn), cmd;
-			u8 hdr, pin;
-			bool io = false, mem = false;
+	for (u32 f = 0; f < nr_fns; f++) {
+		u16 bdf = fns[f].bdf;
+		u32 cmd = fns[f].cmd, v = cfg_read32(bdf, PCI_INTERRUPT_LINE);
+		u8 pin = (u8)(v >> 8);
 
-			if (pci_cfg_read16(bdf, PCI_VENDOR_ID) == 0xffff) {
-				if (!fn)
-					break;
-				continue;
-			}
-			hdr = pci_cfg_read8(bdf, PCI_HEADER_TYPE);
-			for (u32 i = 0; i < nr_res; i++) {
-				if ((res[i].tag >> 8) != bdf || res[i].failed || !res[i].size)
-					continue;
-				if (res[i].kind == PCI_RES_IO)
-					io = true;
-				else
-					mem = true;
-			}
-			pin = pci_cfg_read8(bdf, PCI_INTERRUPT_PIN);
-			if (pin >= 1 && pin <= 4 && fw_board != BOARD_NONE)
-				pci_cfg_write8(bdf, PCI_INTERRUPT_LINE, irq_of(bdf, pin));
-			cmd = pci_cfg_read16(bdf, PCI_COMMAND);
-			if ((hdr & 0x7f) == PCI_HDR_BRIDGE) {
-				cmd |= PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER;
-				enable_all(pci_cfg_read8(bdf, PCI_SECONDARY_BUS));
-			}
-			/* ISA/IDE functions decode fixed legacy ports: keep them on */
-			if (bus == 0 && (pci_cfg_read16(bdf, PCI_CLASS_DEVICE) >> 8) == 0x06)
-				cmd |= PCI_CMD_IO | PCI_CMD_MEM;
-			if (io)
-				cmd |= PCI_CMD_IO;
-			if (mem)
-				cmd |= PCI_CMD_MEM;
-			pci_cfg_write16(bdf, PCI_COMMAND, cmd);
-			if (!fn && !(hdr & PCI_HDR_MULTI))
-				break;
-		}
+		if (pin >= 1 && pin <= 4 && fw_board != BOARD_NONE)
+			pci_cfg_write8(bdf, PCI_INTERRUPT_LINE, irq_of(bdf, pin));
+		if ((fns[f].hdr & 0x7f) == PCI_HDR_BRIDGE)
+			cmd |= PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER;
+		if (cmd)
+			pci_cfg_write16(bdf, PCI_COMMAND, (u16)(pci_cfg_read16(bdf, PCI_COMMAND) | cmd));
 	}
 }
 
@@ -405,6 +432,7 @@ void pci_setup(void)
 	post(POST_CHIPSET);
 
 	nr_nodes = 1;
+	nr_fns = 0;
 	nodes[0].parent = -1;
 	scan_bus(0, 0);
 
@@ -424,7 +452,7 @@ void pci_setup(void)
 	a.mem64_end = mem64 + PCI_MEM64_SIZE;
 	failed = pci_alloc_run(&a);
 	program();
-	enable_all(0);
+	enable_all();
 	log_printf("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
 	post(POST_PCI);
 }

@@ -10,22 +10,13 @@
 #define SM30_LEN		0x18
 #define SMBIOS_MAX_TABLES	0x4000
 
-static u8 sum8(const u8 *p, u32 n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
 static void fix_anchor(u8 *a, u32 tables, u32 tlen, u16 count)
 {
 	if (!memcmp(a, "_SM3_", 5)) {
 		put_le64(a + 0x10, tables);
 		put_le32(a + 0x0c, tlen);
 		a[0x05] = 0;
-		a[0x05] = (u8)-sum8(a, a[0x06]);
+		a[0x05] = (u8)-fw_sum8(a, a[0x06]);
 		return;
 	}
 	put_le32(a + 0x18, tables);
@@ -33,9 +24,9 @@ static void fix_anchor(u8 *a, u32 tables, u32 tlen, u16 count)
 	if (count)
 		put_le16(a + 0x1c, count);
 	a[0x15] = 0;
-	a[0x15] = (u8)-sum8(a + 0x10, 0x0f);
+	a[0x15] = (u8)-fw_sum8(a + 0x10, 0x0f);
 	a[0x04] = 0;
-	a[0x04] = (u8)-sum8(a, a[0x05]);
+	a[0x04] = (u8)-fw_sum8(a, a[0x05]);
 }
 
 /* type 0 with vendor and version strings; with_end: then type 127 */
@@ -69,10 +60,11 @@ static u32 minimal_tables(u8 *t, bool with_end)
 void smbios_setup(void)
 {
 	u32 tlen = 0, alen = 0;
+	u16 tsel, asel;
 	u8 *tables, *anchor;
 
-	if (fw_cfg_find("etc/smbios/smbios-tables", NULL, &tlen) == 0 &&
-	    fw_cfg_find("etc/smbios/smbios-anchor", NULL, &alen) == 0 &&
+	if (fw_cfg_find("etc/smbios/smbios-tables", &tsel, &tlen) == 0 &&
+	    fw_cfg_find("etc/smbios/smbios-anchor", &asel, &alen) == 0 &&
 	    tlen && tlen <= SMBIOS_MAX_TABLES && alen >= SM30_LEN && alen <= 0x20) {
 		u32 extra = 64;
 		u16 count = 0;
@@ -81,8 +73,8 @@ void smbios_setup(void)
 		anchor = mem_alloc_fseg(alen, 16);
 		if (!tables || !anchor)
 			goto nomem;
-		fw_cfg_read_file("etc/smbios/smbios-tables", tables + extra, tlen, NULL);
-		fw_cfg_read_file("etc/smbios/smbios-anchor", anchor, alen, NULL);
+		fw_cfg_read_entry(tsel, tables + extra, tlen);
+		fw_cfg_read_entry(asel, anchor, alen);
 		if (tables[extra] != 0) {
 			/* QEMU leaves type 0 to the firmware unless -smbios type=0 is given */
 			u32 n = minimal_tables(tables, false);

@@ -44,6 +44,11 @@ struct e820_map {
 
 /* 0, or -1 when the map is full or the range wraps past 2^64; size 0 is a no-op. */
 int e820_add(struct e820_map *m, u64 addr, u64 size, u32 type);
+/*
+ * Add to a normalized map and keep it so, as add + normalize would, cheaply
+ * when the range sits in a gap or inside one entry. 0, or -1 when full.
+ */
+int e820_insert(struct e820_map *m, u64 addr, u64 size, u32 type);
 /* Resolve overlaps, sort, merge. Returns the entry count, or -1 if it overflows. */
 int e820_normalize(struct e820_map *m);
 /* End of the highest RAM range that ends at or below limit (0 if none). */
@@ -121,7 +126,8 @@ enum tl_err {
 };
 
 struct tl_blob {
-	char name[TL_NAME_SIZE];
+	char name[TL_NAME_SIZE];	/* NUL-padded */
+	u8 name_len;
 	u8 *ptr;		/* where the contents are, for this program */
 	u64 addr;		/* the guest-physical address they have */
 	u32 size;
@@ -135,6 +141,8 @@ struct tl_ops {
 	int (*write_pointer)(void *ctx, const char *name, u32 offset, u64 value, u8 size);
 	/* one call per failed command; index counts commands from 0 */
 	void (*error)(void *ctx, u32 index, u32 cmd, enum tl_err err);
+	/* optional: a faster sum8 (the firmware's is in assembly) */
+	u8 (*sum)(const void *p, u32 len);
 };
 
 struct tl_state {
@@ -150,6 +158,8 @@ void tl_init(struct tl_state *s, const struct tl_ops *ops, void *ctx);
 int tl_run(struct tl_state *s, const u8 *script, u32 len);
 const struct tl_blob *tl_find(const struct tl_state *s, const char *name);
 const char *tl_strerror(enum tl_err err);
+/* Sum of len bytes mod 256 (a word at a time): ACPI, MP and SMBIOS checksums. */
+u8 sum8(const void *p, u32 len);
 
 /* ---- Linux boot_params ------------------------------------------------------ */
 #define BP_SIZE			4096

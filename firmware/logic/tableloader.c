@@ -10,45 +10,49 @@
 #define TL_OFF_CMD		0
 #define TL_OFF_ARG		4
 
+/* The blobs are written as they are allocated: only the counts need a start. */
 void tl_init(struct tl_state *s, const struct tl_ops *ops, void *ctx)
 {
-	memset(s, 0, sizeof(*s));
 	s->ops = ops;
 	s->ctx = ctx;
+	s->nr = 0;
+	s->last = 0;
 }
 
-/* name may be a short C string: compare up to its NUL, never past it */
-static bool name_eq(const char *blob_name, const char *name)
+typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
+
+/*
+ * A blob's name against a command's 56-byte name field: a match is equality
+ * through the blob's NUL (what follows the field's NUL does not matter).
+ */
+static bool name_eq_field(const struct tl_blob *b, const u8 *field)
 {
-	for (u32 i = 0; i < TL_NAME_SIZE; i++) {
-		if (blob_name[i] != name[i])
+	return mem_eq(b->name, field, b->name_len + 1u);
+}
+
+/* The same against a C string, never read past its NUL. */
+static bool name_eq_str(const struct tl_blob *b, const char *name)
+{
+	for (u32 i = 0; i <= b->name_len; i++)
+		if (b->name[i] != name[i])
 			return false;
-		if (!name[i])
-			return true;
-	}
-	return false;
+	return true;
 }
 
 const struct tl_blob *tl_find(const struct tl_state *s, const char *name)
 {
 	for (u32 i = 0; i < s->nr; i++)
-		if (name_eq(s->blob[i].name, name))
+		if (name_eq_str(&s->blob[i], name))
 			return &s->blob[i];
 	return NULL;
 }
 
-/* Copy a name field into out (NUL-padded); false if empty or unterminated. */
-static bool get_name(const u8 *field, char *out)
+/* Length of a name field's string; 0 if empty or unterminated. */
+static u32 name_len(const u8 *field)
 {
-	u32 n = 0;
+	u32 n = (u32)str_nlen((const char *)field, TL_NAME_SIZE);
 
-	while (n < TL_NAME_SIZE && field[n])
-		n++;
-	if (!n || n == TL_NAME_SIZE)
-		return false;
-	memset(out, 0, TL_NAME_SIZE);
-	memcpy(out, field, n);
-	return true;
+	return n == TL_NAME_SIZE ? 0 : n;
 }
 
 static bool size_ok(u8 size)
@@ -58,30 +62,35 @@ static bool size_ok(u8 size)
 
 static u64 get_var(const u8 *p, u8 size)
 {
-	u64 v = 0;
-
-	for (u8 i = 0; i < size; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
+	switch (size) {
+	case 1: return p[0];
+	case 2: return get_le16(p);
+	case 4: return get_le32(p);
+	default: return get_le64(p);
+	}
 }
 
 static void put_var(u8 *p, u8 size, u64 v)
 {
-	for (u8 i = 0; i < size; i++)
-		p[i] = (u8)(v >> (8 * i));
+	switch (size) {
+	case 1: p[0] = (u8)v; break;
+	case 2: put_le16(p, (u16)v); break;
+	case 4: put_le32(p, (u32)v); break;
+	default: put_le64(p, v); break;
+	}
 }
 
 static enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
 {
-	char name[TL_NAME_SIZE];
-	u32 align = get_le32(arg + TL_NAME_SIZE), size;
+	u32 align = get_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
 	u8 zone = arg[TL_NAME_SIZE + 4];
 	struct tl_blob *b;
 
-	if (!get_name(arg, name))
+	if (!len)
 		return TL_ERR_BAD_NAME;
-	if (tl_find(s, name))
-		return TL_ERR_DUPLICATE;
+	for (u32 i = 0; i < s->nr; i++)
+		if (name_eq_field(&s->blob[i], arg))
+			return TL_ERR_DUPLICATE;
 	if (s->nr == TL_MAX_BLOBS)
 		return TL_ERR_TOO_MANY;
 	if (!align)
@@ -90,43 +99,48 @@ static enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
 		return TL_ERR_BAD_ALIGN;
 	if (zone != TL_ZONE_HIGH && zone != TL_ZONE_FSEG)
 		return TL_ERR_BAD_ZONE;
-	if (s->ops->file_size(s->ctx, name, &size) < 0)
-		return TL_ERR_NO_FILE;
 	b = &s->blob[s->nr];
+	/* the name NUL-padded, for the callbacks and the word compares */
+	memset(b->name, 0, TL_NAME_SIZE);
+	memcpy(b->name, arg, len);
+	b->name_len = (u8)len;
+	if (s->ops->file_size(s->ctx, b->name, &size) < 0)
+		return TL_ERR_NO_FILE;
 	if (s->ops->alloc(s->ctx, size, align, zone, &b->ptr, &b->addr) < 0)
 		return TL_ERR_NO_MEMORY;
-	if (s->ops->load(s->ctx, name, b->ptr, size) < 0)
+	if (s->ops->load(s->ctx, b->name, b->ptr, size) < 0)
 		return TL_ERR_LOAD;
-	memcpy(b->name, name, TL_NAME_SIZE);
 	b->size = size;
 	s->nr++;
 	return TL_OK;
 }
 
 /*
- * The blob a command's name field names. Compared in place (name_eq stops at
- * the field's NUL and fails on an unterminated one), the last match first:
- * QEMU's scripts name etc/acpi/tables over and over.
+ * The blob a command's name field names, the last one named first: QEMU's
+ * scripts name etc/acpi/tables over and over.
  */
-static enum tl_err find_arg(struct tl_state *s, const u8 *field, struct tl_blob **out)
+static __attribute__((noinline)) enum tl_err find_arg_scan(struct tl_state *s, const u8 *field,
+							    struct tl_blob **out)
 {
-	const char *name = (const char *)field;
-	u32 n = 0;
-
-	if (s->last < s->nr && name_eq(s->blob[s->last].name, name)) {
-		*out = &s->blob[s->last];
-		return TL_OK;
-	}
 	for (u32 i = 0; i < s->nr; i++) {
-		if (name_eq(s->blob[i].name, name)) {
+		if (name_eq_field(&s->blob[i], field)) {
 			s->last = i;
 			*out = &s->blob[i];
 			return TL_OK;
 		}
 	}
-	while (n < TL_NAME_SIZE && field[n])
-		n++;
-	return !n || n == TL_NAME_SIZE ? TL_ERR_BAD_NAME : TL_ERR_NOT_ALLOCATED;
+	return name_len(field) ? TL_ERR_NOT_ALLOCATED : TL_ERR_BAD_NAME;
+}
+
+static inline __attribute__((always_inline)) enum tl_err find_arg(struct tl_state *s,
+								  const u8 *field,
+								  struct tl_blob **out)
+{
+	if (s->last < s->nr && name_eq_field(&s->blob[s->last], field)) {
+		*out = &s->blob[s->last];
+		return TL_OK;
+	}
+	return find_arg_scan(s, field, out);
 }
 
 static enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
@@ -153,9 +167,9 @@ static enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
  * Folded every 256 words, before a lane can carry into the next. ACPI tables
  * are a few KiB and this loop is most of the firmware's instruction count.
  */
-static __attribute__((noinline, optimize("O2", "omit-frame-pointer"))) u8 byte_sum(const u8 *p, u32 len)
+__attribute__((noinline, optimize("O2", "omit-frame-pointer"))) u8 sum8(const void *buf, u32 len)
 {
-	typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
+	const u8 *p = buf;
 	const u32_ua *w = (const u32_ua *)p, *end;
 	u32 acc = 0, words = len / 4;
 
@@ -194,7 +208,7 @@ static enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
 		return e;
 	if (off >= b->size || start > b->size || len > b->size - start)
 		return TL_ERR_RANGE;
-	sum = byte_sum(b->ptr + start, len);
+	sum = s->ops->sum ? s->ops->sum(b->ptr + start, len) : sum8(b->ptr + start, len);
 	/* the field is part of the range: subtracting the sum makes the total zero */
 	b->ptr[off] -= sum;
 	return TL_OK;
@@ -202,7 +216,7 @@ static enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
 
 static enum tl_err do_write_pointer(struct tl_state *s, const u8 *arg)
 {
-	char dst[TL_NAME_SIZE];
+	const char *dst = (const char *)arg;	/* NUL-terminated once name_len says so */
 	struct tl_blob *src;
 	u32 dst_off = get_le32(arg + 2 * TL_NAME_SIZE);
 	u32 src_off = get_le32(arg + 2 * TL_NAME_SIZE + 4);
@@ -210,7 +224,7 @@ static enum tl_err do_write_pointer(struct tl_state *s, const u8 *arg)
 	u32 fsize;
 	enum tl_err e;
 
-	if (!get_name(arg, dst))
+	if (!name_len(arg))
 		return TL_ERR_BAD_NAME;
 	if ((e = find_arg(s, arg + TL_NAME_SIZE, &src)))
 		return e;

@@ -523,7 +523,7 @@ START_TEST(tl_too_many_files)
 	for (int i = 0; i <= TL_MAX_BLOBS; i++)
 		st.nr = (u32)i < TL_MAX_BLOBS ? st.nr : st.nr;
 	for (u32 i = 0; i < TL_MAX_BLOBS; i++) {
-		snprintf(st.blob[i].name, TL_NAME_SIZE, "x%u", i);
+		st.blob[i].name_len = (u8)snprintf(st.blob[i].name, TL_NAME_SIZE, "x%u", i);
 		st.nr++;
 	}
 	cmd_alloc(script, 0, "etc/acpi/rsdp", 16, TL_ZONE_FSEG);
