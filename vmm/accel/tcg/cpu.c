@@ -5,6 +5,13 @@
  * vm->code_gen), links from a block to the ones that ran after it (checked
  * against code_gen, the TLB generation, CS base, mode and CPL), interrupt
  * and event handling between blocks, reset and register state.
+ *
+ * A block runs threaded (tcg.h): each handler jumps to the next one's, and
+ * two sentinels follow the last instruction: the fall-through one and the
+ * exit a conditional branch inside the block takes (a block goes on past
+ * a jcc; taken, it leaves). A sentinel of a cached block goes straight on
+ * with the next block through its link when no event is pending
+ * (insn_block_chain), up to CHAIN_MAX blocks before the loop looks again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,8 +19,11 @@
 #include "board/board.h"
 #include "board/lapic.h"
 #include "board/log.h"
-#include "vmm/accel/tcg/tcg.h"
+#include "vmm/accel/tcg/exec_fast.h"
 #include "vmm/accel/tcg/tcg_model.h"
+
+/* as in exec_fast.c: RIP stores packed into SSE stores cost more than they save */
+#pragma GCC optimize("no-tree-slp-vectorize")
 
 #define TB_MAX_INSNS	64
 #define ARENA_SIZE	(16u << 20)
@@ -27,6 +37,7 @@ struct tb_link {
 	struct tb *tb;
 	uint64_t pc;
 	unsigned code_gen, tlb_gen;
+	uint16_t n;			/* tb->n: chaining need not touch its header */
 	uint8_t cpl;			/* exec rights were checked at this CPL */
 };
 
@@ -137,9 +148,10 @@ static void mark_code(struct tcg_cpu *cpu, struct tcg_slot *s, uint64_t phys, un
 		uint64_t pp = phys & PAGE_MASK;
 
 		for (int t = 0; t < 2; t++)
-			for (int i = 0; i < TLB_SIZE; i++) {
+			for (int i = 0; i < TLB_ALL; i++) {
 				struct tlb_entry *e = &cpu->tlb[t][i];
-				if (e->phys == pp && !(e->tag_w & TLB_SLOW) && e->tag_w != TLB_EMPTY)
+				if (TLB_PHYS(e) == pp && !(e->tag_w & TLB_SLOW) &&
+				    e->tag_w != TLB_EMPTY)
 					e->tag_w |= TLB_SLOW;
 			}
 		if (cpu->vm->ncpus > 1)
@@ -163,11 +175,79 @@ static uint8_t *code_page(struct tcg_cpu *cpu, uint64_t lin, uint64_t *phys, str
 	return host - (*phys & 0xfff);		/* the page */
 }
 
+/* a generic handler in the threaded chain */
+static void insn_run_generic(struct tcg_cpu *cpu, const struct insn *in)
+{
+	cpu->rip = insn_rip(cpu, in);
+	cpu->next_rip = in->next_rip;
+	in->fn(cpu, in);
+	cpu->rip = cpu->next_rip;
+	insn_chain_at(cpu, in);
+}
+
+/*
+ * The sentinel after a block's last instruction. imm2 != 0: the block
+ * falls through (its last instruction is no branch), so cpu->rip may be
+ * stale: it is the sentinel's next_rip.
+ */
+static void insn_block_end(struct tcg_cpu *cpu, const struct insn *in)
+{
+	if (in->imm2)
+		cpu->rip = in->next_rip;
+}
+
+/*
+ * The sentinel of a cached block: go on with the block its link names when
+ * nothing needs the run loop (events, limits, tracing), the link holds as
+ * next_block() would check it, and the chain budget is not spent.
+ */
+static void insn_block_chain(struct tcg_cpu *cpu, const struct insn *in)
+{
+	struct tb *tb = (struct tb *)(uintptr_t)in->imm, *next = NULL;
+	unsigned code_gen, n = 0;
+
+	if (in->imm2)
+		cpu->rip = in->next_rip;
+
+	if (unlikely(!cpu->chain_left ||
+		     atomic_load_explicit(&cpu->exit_req, memory_order_relaxed) ||
+		     cpu->irq_check || cpu->halted || cpu->wait_sipi || cpu->inhibit_irq ||
+		     cpu->icount >= cpu->icount_limit || (log_mask & (LOG_CPU | LOG_EXEC))))
+		return;
+	if (tb->cs_base != cpu->seg[SEG_CS].lbase || tb->bits != cpu->code_bits)
+		return;
+	code_gen = atomic_load_explicit(&cpu->vm->code_gen, memory_order_relaxed);
+	if (cpu->code_gen != code_gen)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct tb_link *l = &tb->link[i];
+
+		if (l->pc == cpu->rip && l->tb && l->code_gen == code_gen &&
+		    l->tlb_gen == cpu->tlb_gen && l->cpl == cpu->cpl) {
+			next = l->tb;
+			n = l->n;
+			break;
+		}
+	}
+	if (!next)
+		return;
+	cpu->chain_left--;
+	cpu->prev_tb = next;
+	cpu->cur_tb = next;
+	cpu->icount += n;
+	next->insn[0].tfn(cpu, next->insn);
+}
+
+/* room for max instructions and the two sentinels (fall-through, exit) */
+static size_t tb_size(unsigned max)
+{
+	return (sizeof(struct tb) + (max + 2) * sizeof(struct insn) + 15) & ~(size_t)15;
+}
+
 static struct tb *tb_alloc(struct tcg_cpu *cpu, unsigned max)
 {
-	size_t need = sizeof(struct tb) + max * sizeof(struct insn);
+	size_t need = tb_size(max);
 
-	need = (need + 15) & ~(size_t)15;
 	if (cpu->arena_used + need > cpu->arena_size)
 		tcg_cpu_flush_code(cpu);
 	cpu->arena_used += need;
@@ -181,6 +261,7 @@ static struct tb *translate(struct tcg_cpu *cpu, uint64_t rip, uint64_t lin, uin
 	uint8_t *host = code_page(cpu, lin, &phys, &s);
 	uint64_t page = (phys - s->gpa) >> 12;
 	uint64_t cs_limit = cpu->seg[SEG_CS].d.limit;
+	uint64_t lin_page = lin & PAGE_MASK;
 	unsigned n = 0;
 
 	tb->pc = rip;
@@ -226,18 +307,35 @@ static struct tb *translate(struct tcg_cpu *cpu, uint64_t rip, uint64_t lin, uin
 			cpu_gp(cpu, 0);
 		}
 		decode_fixup(in, rip);
+		in->next_rip = (rip + in->len) & cpu->ipmask;
+		if (!in->tfn)
+			in->tfn = insn_run_generic;
 		mark_code(cpu, s, phys, crossed ? avail : in->len);
 		n++;
-		if ((in->flags & INSN_END) || crossed)
+		/* a conditional branch leaves by the exit sentinel only when taken */
+		if (((in->flags & INSN_END) && (in->fuse != FUSE_JCC || n + 1 >= max)) || crossed)
 			break;
 		rip = (rip + in->len) & cpu->ipmask;
 		lin = (cpu->seg[SEG_CS].lbase + rip) & cpu->lin_mask;
 		phys += in->len;
 		/* stop at the page end and where IP wraps */
-		if ((lin & PAGE_MASK) != (tb->phys & PAGE_MASK) || rip < tb->pc)
+		if ((lin & PAGE_MASK) != lin_page || rip < tb->pc)
 			break;
 	}
 	tb->n = (uint16_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		if (tb->insn[i].fuse != FUSE_JCC)
+			continue;
+		tb->insn[i].imm2 = (uint16_t)(n + 1 - i);	/* to the exit sentinel */
+		if (i)
+			fast_fuse(&tb->insn[i - 1], &tb->insn[i]);
+	}
+	/* insn[n]: fall-through (the RIP may be stale); insn[n + 1]: exit */
+	memset(&tb->insn[n], 0, 2 * sizeof(tb->insn[n]));
+	tb->insn[n].fn = tb->insn[n].tfn = insn_block_end;
+	tb->insn[n].next_rip = n ? tb->insn[n - 1].next_rip : tb->pc;
+	tb->insn[n].imm2 = n && !(tb->insn[n - 1].flags & INSN_END);
+	tb->insn[n + 1].fn = tb->insn[n + 1].tfn = insn_block_end;
 	if (log_enabled(LOG_IN_ASM))
 		trace_block(cpu, tb->pc, tb->insn, n, host + (tb->phys & 0xfff));
 	return tb;
@@ -255,8 +353,8 @@ static struct tb *tb_find(struct tcg_cpu *cpu)
 
 	if (unlikely(cpu->code_bits != 64 && rip > cpu->seg[SEG_CS].d.limit))
 		cpu_gp(cpu, 0);
-	if (likely(e->tag_x == (lin & PAGE_MASK)))
-		phys = e->phys | (lin & 0xfff);
+	if (likely(e->tag_r == (lin & PAGE_MASK) && (e->phys & TLB_X)))
+		phys = TLB_PHYS(e) | (lin & 0xfff);
 	else
 		phys = mmu_translate(cpu, lin, ACC_EXEC);
 	/*
@@ -290,12 +388,15 @@ static struct tb *tb_find(struct tcg_cpu *cpu)
 	}
 	if (!tb) {
 		tb = translate(cpu, rip, lin, phys, TB_MAX_INSNS, tb_alloc(cpu, TB_MAX_INSNS));
+		for (unsigned i = tb->n; i <= tb->n + 1u; i++) {
+			tb->insn[i].tfn = insn_block_chain;
+			tb->insn[i].imm = (uintptr_t)tb;
+		}
 		/* translate may have flushed the arena: hash after */
 		tb->hash_next = cpu->tb_hash[h];
 		cpu->tb_hash[h] = tb;
 		/* give back the unused tail of the arena */
-		cpu->arena_used -= ((sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn) + 15) & ~(size_t)15) -
-				   ((sizeof(struct tb) + tb->n * sizeof(struct insn) + 15) & ~(size_t)15);
+		cpu->arena_used -= tb_size(TB_MAX_INSNS) - tb_size(tb->n);
 	}
 	*jc = tb;
 	return tb;
@@ -382,20 +483,19 @@ static int handle_events(struct tcg_cpu *cpu)
 	return -1;
 }
 
-static void exec_block(struct tcg_cpu *cpu, const struct tb *tb)
-{
-	const struct insn *in = tb->insn, *end = in + tb->n;
+/* bounds the host stack where the compiler makes no tail calls (sanitizers) */
+#define CHAIN_MAX	16
 
+static void exec_block(struct tcg_cpu *cpu, struct tb *tb)
+{
 	cpu->icount += tb->n;
-	for (; in < end; in++) {
-		cpu->next_rip = (cpu->rip + in->len) & cpu->ipmask;
-		in->fn(cpu, in);
-		cpu->rip = cpu->next_rip;
-		if (unlikely(cpu->stop_block)) {
-			cpu->stop_block = false;
-			cpu->icount -= (uint64_t)(end - in - 1);
-			break;
-		}
+	cpu->cur_tb = tb;
+	cpu->chain_left = CHAIN_MAX;
+	tb->insn[0].tfn(cpu, tb->insn);
+	if (unlikely(cpu->stop_block)) {
+		tb = cpu->cur_tb;
+		cpu->stop_block = false;
+		cpu->icount -= (uint64_t)(tb->insn + tb->n - cpu->stop_in - 1);
 	}
 }
 
@@ -404,8 +504,9 @@ static void exec_traced(struct tcg_cpu *cpu, unsigned max)
 {
 	struct {
 		struct tb tb;
-		struct insn in[TB_MAX_INSNS];
+		struct insn in[TB_MAX_INSNS + 2];
 	} scratch;
+	struct insn one[3];		/* an instruction and its two sentinels */
 	const struct tb *tb;
 
 	if (max == 1) {
@@ -430,11 +531,25 @@ static void exec_traced(struct tcg_cpu *cpu, unsigned max)
 			trace_exec(cpu, cpu->rip);
 		if (each)
 			trace_cpu(cpu);
-		cpu->next_rip = (cpu->rip + in->len) & cpu->ipmask;
-		in->fn(cpu, in);
-		cpu->rip = cpu->next_rip;
+		one[0] = *in;
+		if (one[0].tfn != insn_run_generic)
+			one[0].tfn = one[0].fn;		/* not fused with the next */
+		if (one[0].fuse == FUSE_JCC)
+			one[0].imm2 = 2;		/* taken: one[2] */
+		one[1] = tb->insn[tb->n];
+		one[1].tfn = insn_block_end;	/* one at a time: no chaining */
+		one[1].next_rip = in->next_rip;
+		one[1].imm2 = !(in->flags & INSN_END);
+		one[2] = one[1];
+		one[2].imm2 = 0;
+		cpu->rip = insn_rip(cpu, in);
+		one[0].tfn(cpu, one);
 		if (cpu->stop_block) {
 			cpu->stop_block = false;
+			cpu->icount -= tb->n - i - 1;
+			break;
+		}
+		if (cpu->rip != in->next_rip && i + 1 < tb->n) {	/* a jcc taken */
 			cpu->icount -= tb->n - i - 1;
 			break;
 		}
@@ -475,7 +590,8 @@ static struct tb *next_block(struct tcg_cpu *cpu)
 
 			if (prev->link[0].tb && prev->link[1].tb)	/* both used: replace the older */
 				l = &prev->link[(prev->next_slot ^= 1) & 1];
-			*l = (struct tb_link){ tb, tb->pc, cpu->code_gen, cpu->tlb_gen, cpu->cpl };
+			*l = (struct tb_link){ tb, tb->pc, cpu->code_gen, cpu->tlb_gen, tb->n,
+					       cpu->cpl };
 		}
 	}
 	cpu->prev_tb = tb;

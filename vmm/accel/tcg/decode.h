@@ -18,6 +18,10 @@
  *   absolute address, since a decoded instruction is tied to its RIP.
  * - Relative branch targets are resolved here as well (imm = target RIP,
  *   wrapped to the operand size), for the same reason.
+ * - For the hot shapes `fn` is a threaded handler (exec_fast.h): after its
+ *   instruction it runs `in[1].tfn`, so decoded instructions execute only
+ *   inside a block, which cpu.c ends with a sentinel. `tfn` is set then
+ *   (fn itself, or a wrapper around a generic fn), with `next_rip`.
  */
 #ifndef VMM_ACCEL_TCG_DECODE_H
 #define VMM_ACCEL_TCG_DECODE_H
@@ -48,6 +52,8 @@ typedef void (*insn_fn)(struct tcg_cpu *cpu, const struct insn *in);
 
 struct insn {
 	insn_fn fn;
+	insn_fn tfn;		/* threaded: runs this one and the rest of the block (cpu.c) */
+	uint64_t next_rip;	/* the RIP after it (set when placed in a block) */
 	int64_t disp;		/* displacement (or the absolute RIP-relative address) */
 	uint64_t imm;		/* immediate, or the target of a relative branch */
 	uint16_t imm2;		/* enter's level, far pointer's selector */
@@ -66,6 +72,7 @@ struct insn {
 	uint8_t rex;
 	uint8_t flags;		/* INSN_* */
 	uint8_t bits;		/* code size it was decoded for: 16, 32, 64 */
+	uint8_t fuse;		/* exec_fast.h: which fast shape, for fusing with a jcc */
 };
 
 /* The handler tables (optable.c). */

@@ -56,6 +56,14 @@ H(op_lar); H(op_lsl); H(op_arpl); H(op_sysenter); H(op_sysexit);
 H(op_invd); H(op_xlat); H(op_ud2);
 H(op_grp15); H(op_monitor); H(op_mwait);
 
+/* exec_fast.c: a specialised (threaded: also set as in->tfn) handler, or fn */
+insn_fn fast_select(struct insn *in, insn_fn fn);
+/*
+ * a (a fast compare) followed by j (a fast jcc, the block's last): make
+ * a's tfn do both. a->fn keeps the handler of a alone (single-stepping).
+ */
+void fast_fuse(struct insn *a, const struct insn *j);
+
 /* exec_long.c */
 H(op_syscall); H(op_sysret); H(op_swapgs);
 

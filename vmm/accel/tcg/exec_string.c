@@ -89,11 +89,24 @@ static uint64_t rep_fast(struct tcg_cpu *cpu, const struct insn *in, bool movs, 
 	} else {
 		uint64_t v = cpu->gpr[CPU_RAX];
 
-		if (size == 1) {
-			memset(dp, (int)(v & 0xff), n);
-		} else {
+		uint64_t m = size_mask(size);
+
+		/* clear_page and friends: a value of equal bytes is a memset */
+		if (((v & m) == ((v & 0xff) * (0x0101010101010101ull & m)))) {
+			memset(dp, (int)(v & 0xff), n * size);
+		} else if (size == 8) {
 			for (uint64_t i = 0; i < n; i++)
-				memcpy(dp + i * size, &v, size);
+				memcpy(dp + i * 8, &v, 8);
+		} else if (size == 4) {
+			uint32_t w = (uint32_t)v;
+
+			for (uint64_t i = 0; i < n; i++)
+				memcpy(dp + i * 4, &w, 4);
+		} else {
+			uint16_t w = (uint16_t)v;
+
+			for (uint64_t i = 0; i < n; i++)
+				memcpy(dp + i * 2, &w, 2);
 		}
 	}
 	adv(cpu, CPU_RDI, asz, (int64_t)(n * size));

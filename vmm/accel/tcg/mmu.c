@@ -196,11 +196,11 @@ void tlb_flush(struct tcg_cpu *cpu, bool global_too)
 		cpu->large_hi = 0;
 	}
 	for (int t = 0; t < 2; t++)
-		for (int i = 0; i < TLB_SIZE; i++) {
+		for (int i = 0; i < TLB_ALL; i++) {
 			struct tlb_entry *e = &cpu->tlb[t][i];
-			if (global_too || !e->global) {
-				e->tag_r = e->tag_w = e->tag_x = TLB_EMPTY;
-				e->global = false;
+			if (global_too || !(e->phys & TLB_G)) {
+				e->tag_r = e->tag_w = TLB_EMPTY;
+				e->phys = 0;
 			}
 		}
 }
@@ -214,14 +214,24 @@ void tlb_flush_page(struct tcg_cpu *cpu, uint64_t lin)
 		return;
 	}
 	for (int t = 0; t < 2; t++) {
-		struct tlb_entry *e = &cpu->tlb[t][(lin >> 12) & (TLB_SIZE - 1)];
-		if ((e->tag_r & PAGE_MASK) == (lin & PAGE_MASK) ||
-		    (e->tag_w & PAGE_MASK) == (lin & PAGE_MASK) ||
-		    (e->tag_x & PAGE_MASK) == (lin & PAGE_MASK)) {
-			e->tag_r = e->tag_w = e->tag_x = TLB_EMPTY;
-			e->global = false;
+		for (int i = -1; i < TLB_VICTIMS; i++) {
+			struct tlb_entry *e = &cpu->tlb[t][i < 0 ? (lin >> 12) & (TLB_SIZE - 1) :
+							  (unsigned)(TLB_SIZE + i)];
+
+			if ((e->tag_r & PAGE_MASK) == (lin & PAGE_MASK) ||
+			    (e->tag_w & PAGE_MASK) == (lin & PAGE_MASK)) {
+				e->tag_r = e->tag_w = TLB_EMPTY;
+				e->phys = 0;
+			}
 		}
 	}
+}
+
+static inline uint64_t tlb_tag(const struct tlb_entry *e, int access)
+{
+	if (access == ACC_EXEC)
+		return (e->phys & TLB_X) ? e->tag_r : TLB_EMPTY;
+	return access == ACC_READ ? e->tag_r : e->tag_w;
 }
 
 static NORETURN void page_fault(struct tcg_cpu *cpu, uint64_t lin, uint32_t err)
@@ -355,14 +365,25 @@ not_present:
 uint64_t mmu_translate(struct tcg_cpu *cpu, uint64_t lin, int access)
 {
 	struct tlb_entry *e = &cpu->tlbc[(lin >> 12) & (TLB_SIZE - 1)];
-	uint64_t page = lin & PAGE_MASK, tag = access == ACC_READ ? e->tag_r :
-			access == ACC_WRITE ? e->tag_w : e->tag_x;
+	uint64_t page = lin & PAGE_MASK;
 	struct tcg_slot *slot = NULL;
 	struct walk w;
 	uint8_t *host, *host_w;
 
-	if ((tag & ~TLB_SLOW) == page)
-		return e->phys | (lin & 0xfff);
+	if ((tlb_tag(e, access) & ~TLB_SLOW) == page)
+		return TLB_PHYS(e) | (lin & 0xfff);
+	/* a victim: swap it back into its slot */
+	for (unsigned i = TLB_SIZE; i < TLB_ALL; i++) {
+		struct tlb_entry *v = &cpu->tlbc[i];
+
+		if ((tlb_tag(v, access) & ~TLB_SLOW) == page) {
+			struct tlb_entry t = *e;
+
+			*e = *v;
+			*v = t;
+			return TLB_PHYS(e) | (lin & 0xfff);
+		}
+	}
 	/* non-canonical addresses never enter the TLB: this catches them all */
 	if ((cpu->efer & EFER_LMA) && (uint64_t)((int64_t)(lin << 16) >> 16) != lin)
 		cpu_gp(cpu, 0);
@@ -374,20 +395,22 @@ uint64_t mmu_translate(struct tcg_cpu *cpu, uint64_t lin, int access)
 	}
 	w.phys &= ~0xfffull;
 	/* a different page in this slot: start clean */
-	if ((e->tag_r & PAGE_MASK) != page && (e->tag_w & PAGE_MASK) != page &&
-	    (e->tag_x & PAGE_MASK) != page) {
-		e->tag_r = e->tag_w = e->tag_x = TLB_EMPTY;
-	} else if (e->phys != w.phys) {
-		e->tag_r = e->tag_w = e->tag_x = TLB_EMPTY;
+	if ((e->tag_r & PAGE_MASK) != page && (e->tag_w & PAGE_MASK) != page) {
+		if (e->tag_r != TLB_EMPTY || e->tag_w != TLB_EMPTY)
+			cpu->tlbc[TLB_SIZE + cpu->tlb_victim++ % TLB_VICTIMS] = *e;
+		e->tag_r = e->tag_w = TLB_EMPTY;
+		e->phys = 0;
+	} else if (TLB_PHYS(e) != w.phys) {
+		e->tag_r = e->tag_w = TLB_EMPTY;
+		e->phys = 0;
 	}
 	host = phys_host(cpu->vm, w.phys, &slot, false);
 	host_w = host && !slot->readonly ? host : NULL;
-	e->phys = w.phys;
-	e->global = w.global;
+	/* the same page keeps the execute right an earlier walk found */
+	e->phys = w.phys | (e->phys & TLB_X) | (w.global ? TLB_G : 0) |
+		  (!w.nx || !(cpu->cr0 & CR0_PG) ? TLB_X : 0);
 	e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
 	e->tag_r = host ? page : page | TLB_SLOW;
-	if (!w.nx || !(cpu->cr0 & CR0_PG))
-		e->tag_x = host ? page : page | TLB_SLOW;
 	if (w.write && w.dirty) {
 		bool code = slot && slot->codemask &&
 			    atomic_load_explicit(&slot->codemask[(w.phys - slot->gpa) >> 12],

@@ -285,6 +285,6 @@ bool optable_assign(struct insn *in)
 		in->fn = op_ud;
 		return true;
 	}
-	in->fn = fn;
+	in->fn = fast_select(in, fn);
 	return true;
 }

@@ -85,6 +85,13 @@ enum cc_kind {
 #define CC_OP(kind, size)	((kind) << 2 | size_log2(size))
 
 #define TLB_SIZE	1024
+/*
+ * Entries TLB_SIZE.. of each TLB are victims: what a refill pushed out of
+ * its direct-mapped slot, found again on a miss before walking (streams
+ * whose pages share a slot, as the kernel decompressor's, ping-pong).
+ */
+#define TLB_VICTIMS	8
+#define TLB_ALL		(TLB_SIZE + TLB_VICTIMS)
 #define PAGE_SIZE	4096ull
 #define PAGE_MASK	(~0xfffull)
 
@@ -92,12 +99,15 @@ enum cc_kind {
 #define TLB_SLOW	1ull
 #define TLB_EMPTY	(~0ull)
 
+/* 32 bytes: the TLB of the running CPL stays within the L1 data cache */
 struct tlb_entry {
-	uint64_t tag_r, tag_w, tag_x;	/* linear page, | TLB_SLOW, or TLB_EMPTY */
+	uint64_t tag_r, tag_w;		/* linear page, | TLB_SLOW, or TLB_EMPTY */
 	uintptr_t addend;		/* host = lin + addend (RAM/ROM pages) */
-	uint64_t phys;			/* physical page */
-	bool global;
+	uint64_t phys;			/* physical page | TLB_X | TLB_G */
 };
+#define TLB_X		1ull		/* tag_r's page may be executed (NX clear) */
+#define TLB_G		2ull		/* a global page */
+#define TLB_PHYS(e)	((e)->phys & PAGE_MASK)
 
 struct tcg_seg {
 	struct cpu_segment d;
@@ -160,7 +170,8 @@ struct tcg_cpu {
 	uint64_t lin_mask;		/* 0xffffffff outside 64-bit mode */
 
 	struct tlb_entry *tlbc;		/* tlb[cpl == 3] */
-	struct tlb_entry tlb[2][TLB_SIZE];
+	struct tlb_entry tlb[2][TLB_ALL];
+	unsigned tlb_victim;		/* next victim slot to fill */
 	uint64_t large_lo, large_hi;	/* linear range of large-page entries (invlpg) */
 	unsigned tlb_gen;		/* bumped on every TLB flush (block links check it) */
 
@@ -179,6 +190,9 @@ struct tcg_cpu {
 	bool inhibit_irq;		/* sti / mov ss shadow on the next instruction */
 	bool nmi_blocked;
 	bool stop_block;		/* leave the current block after this instruction */
+	const struct insn *stop_in;	/* the instruction after which it was left */
+	struct tb *cur_tb;		/* the block running (chained blocks included) */
+	unsigned chain_left;		/* blocks that may still chain without the loop */
 	bool irq_check;			/* look for interrupts at the next boundary */
 	atomic_int exit_req;		/* set by vcpu_kick or the LAPIC */
 	int delivering;			/* vector being delivered, or -1 */
@@ -459,6 +473,38 @@ void cpuid_query(struct tcg_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[
 uint64_t cpu_tsc(struct tcg_cpu *cpu);
 void io_access(struct tcg_cpu *cpu, uint16_t port, void *data, unsigned size, bool write);
 void io_check(struct tcg_cpu *cpu, uint16_t port, unsigned size);
+
+/*
+ * Threaded execution: the instructions of a block are followed by a
+ * sentinel; each tfn does its instruction and then jumps (a tail call) to
+ * the next one's, so a block runs without going back to the loop.
+ * cpu->rip is kept lazily: a handler that cannot fault or leave the block
+ * (register operations) does not write it; one that may fault sets it to
+ * its own RIP first (insn_rip); branches set it to their target; the
+ * sentinel of a block that falls through sets it to the next RIP.
+ * next_rip is set only around generic handlers (which read and write it).
+ * Leaving early (stop_block) records where, with cpu->rip the next RIP.
+ */
+static inline uint64_t insn_rip(const struct tcg_cpu *cpu, const struct insn *in)
+{
+	return (in->next_rip - in->len) & cpu->ipmask;
+}
+
+static inline void insn_next(struct tcg_cpu *cpu, const struct insn *in)
+{
+	in++;
+	in->tfn(cpu, in);
+}
+
+/* after an instruction that may have set stop_block; cpu->rip is the next RIP */
+static inline void insn_chain_at(struct tcg_cpu *cpu, const struct insn *in)
+{
+	if (unlikely(cpu->stop_block)) {
+		cpu->stop_in = in;
+		return;
+	}
+	insn_next(cpu, in);
+}
 
 /* ---- cpu.c ---- */
 struct tcg_cpu *tcg_cpu_new(struct tcg_vm *vm, unsigned index);
