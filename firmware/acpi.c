@@ -79,7 +79,7 @@ void acpi_setup(void)
 	u16 sel;
 
 	if (fw_cfg_find("etc/table-loader", &sel, &len) < 0) {
-		log_printf("acpi: no etc/table-loader\n");
+		log_detail("acpi: no etc/table-loader\n");
 		return;
 	}
 	if (len > sizeof(script)) {
@@ -92,6 +92,6 @@ void acpi_setup(void)
 	rsdp = tl_find(&st, "etc/acpi/rsdp");
 	if (rsdp)
 		fw_rsdp = (u32)rsdp->addr;
-	log_printf("acpi: %u files, RSDP at %x\n", st.nr, fw_rsdp);
+	log_detail("acpi: %u files, RSDP at %x\n", st.nr, fw_rsdp);
 	post(POST_ACPI);
 }

@@ -148,7 +148,7 @@ void boot_kernel(void)
 				  k.cmdline_size);
 		((char *)(uintptr_t)k.cmdline_addr)[k.cmdline_size - 1] = 0;
 	}
-	log_printf("boot: protocol %x, kernel %x+%x, initrd %x+%x\n", proto, k.kernel_addr,
+	log_detail("boot: protocol %x, kernel %x+%x, initrd %x+%x\n", proto, k.kernel_addr,
 		   k.kernel_size, k.initrd_addr, k.initrd_size);
 
 	memset(&bi, 0, sizeof(bi));

@@ -106,7 +106,13 @@ extern struct bios16_data bios16_data;
 /* ---- lib.c: string functions, log --------------------------------------------- */
 void log_init(void);
 void log_set_quiet(bool quiet);
+void log_set_verbose(bool verbose);
+bool log_verbose(void);
+/* log_printf: the default log (the banner, the boot line); log_detail: only
+ * with opt/bringup/verbose (PCI, tables, e820), since formatting those
+ * lines costs more instructions than the rest of the boot. */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fw_vsnprintf(char *buf, u32 size, const char *fmt, va_list ap);
 void __attribute__((noreturn)) fw_halt(u8 code);

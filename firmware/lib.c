@@ -16,6 +16,8 @@
 #define UART_LSR		5
 #define UART_LCR_DLAB		0x80
 #define UART_LCR_8N1		0x03
+#define UART_FCR_FIFO_ON	0x07	/* FIFOs on, both cleared */
+#define UART_FIFO_LEN		16	/* a 16550A's transmit FIFO */
 #define UART_LSR_THRE		0x20
 #define UART_DIV_115200		1
 
@@ -270,7 +272,7 @@ int fw_vsnprintf(char *buf, u32 size, const char *fmt, va_list ap)
 }
 
 /* ---- log -------------------------------------------------------------------- */
-static bool have_debugcon, quiet;
+static bool have_debugcon, quiet, verbose;
 
 static void serial_init(void)
 {
@@ -279,15 +281,24 @@ static void serial_init(void)
 	outb(COM1 + 0, UART_DIV_115200);
 	outb(COM1 + 1, 0);
 	outb(COM1 + UART_LCR, UART_LCR_8N1);
-	outb(COM1 + UART_FCR, 0);
+	outb(COM1 + UART_FCR, UART_FCR_FIFO_ON);
 	outb(COM1 + UART_MCR, 0x03);	/* DTR, RTS */
 }
 
-static void serial_putc(char c)
+/*
+ * THRE with the FIFOs on means the transmit FIFO is empty: then 16 bytes
+ * may go at once, one rep outsb (bounded wait: a missing UART reads 0xff).
+ */
+static void serial_write(const char *s, u32 len)
 {
-	for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
-		;
-	outb(COM1 + UART_THR, (u8)c);
+	while (len) {
+		u32 n = len < UART_FIFO_LEN ? len : UART_FIFO_LEN;
+
+		for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
+			;
+		__asm__ volatile("rep outsb" : "+S"(s), "+c"(n) : "d"(COM1 + UART_THR), "m"(*s));
+		len -= len < UART_FIFO_LEN ? len : UART_FIFO_LEN;
+	}
 }
 
 void log_init(void)
@@ -301,7 +312,17 @@ void log_set_quiet(bool q)
 	quiet = q;
 }
 
-/* The debug console takes a whole string in one rep outsb; the UART a byte at a time. */
+void log_set_verbose(bool v)
+{
+	verbose = v;
+}
+
+bool log_verbose(void)
+{
+	return verbose && !quiet;
+}
+
+/* The debug console takes a whole string in one rep outsb; the UART 16 bytes at a time. */
 static void emit(const char *s, u32 len, bool serial_too)
 {
 	if (have_debugcon) {
@@ -312,10 +333,20 @@ static void emit(const char *s, u32 len, bool serial_too)
 		if (!serial_too)
 			return;
 	}
-	for (; len; s++, len--) {
-		if (*s == '\n')
-			serial_putc('\r');
-		serial_putc(*s);
+	/* each line up to its '\n' (found by one repne scasb), then "\r\n" */
+	while (len) {
+		const char *q = s;
+		u32 left = len;
+
+		__asm__("repne scasb" : "+D"(q), "+c"(left) : "a"('\n'), "m"(*s));
+		if (q[-1] != '\n') {
+			serial_write(s, len);
+			return;
+		}
+		serial_write(s, (u32)(q - 1 - s));
+		serial_write("\r\n", 2);
+		len -= (u32)(q - s);
+		s = q;
 	}
 }
 
@@ -326,6 +357,20 @@ void log_printf(const char *fmt, ...)
 	int n;
 
 	if (quiet)
+		return;
+	va_start(ap, fmt);
+	n = fw_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	emit(buf, n < (int)sizeof(buf) ? (u32)n : sizeof(buf) - 1, false);
+}
+
+void log_detail(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	if (!log_verbose())
 		return;
 	va_start(ap, fmt);
 	n = fw_vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -25,6 +25,7 @@ void fw_main(void)
 		fw_halt(POST_ERR_NO_FW_CFG);
 	}
 	log_set_quiet(fw_cfg_opt_u32("opt/bringup/quiet", 0) != 0);
+	log_set_verbose(fw_cfg_opt_u32("opt/bringup/verbose", 0) != 0);
 	post(POST_FW_CFG);
 	fw_board = pci_detect_board();
 	log_printf("bringup firmware: %s, fw_cfg %s\n", board_name(fw_board),
@@ -41,8 +42,8 @@ void fw_main(void)
 	mptable_setup();
 	smbios_setup();
 	mem_finish();
-	for (u32 i = 0; i < fw_e820.nr; i++)
-		log_printf("e820: %llx-%llx type %u\n", fw_e820.e[i].addr,
+	for (u32 i = 0; log_verbose() && i < fw_e820.nr; i++)
+		log_detail("e820: %llx-%llx type %u\n", fw_e820.e[i].addr,
 			   fw_e820.e[i].addr + fw_e820.e[i].size - 1, fw_e820.e[i].type);
 	boot_kernel();
 }

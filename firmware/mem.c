@@ -43,7 +43,7 @@ static void pool_init(void)
 	} else {
 		pool = phys(FW_EBDA_BASE + EBDA_POOL_OFF);
 		pool_size = FW_LOWMEM_END - FW_EBDA_BASE - EBDA_POOL_OFF;
-		log_printf("mem: BIOS area read-only, tables in the EBDA\n");
+		log_detail("mem: BIOS area read-only, tables in the EBDA\n");
 	}
 	pool_used = 0;
 }

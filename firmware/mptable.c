@@ -94,6 +94,6 @@ void mptable_setup(void)
 	fp[8] = 1;			/* length in 16-byte units */
 	fp[9] = MP_SPEC_REV;
 	fp[10] = (u8)-fw_sum8(fp, 16);
-	log_printf("mptable: %u CPUs at %x\n", ncpu, (u32)(uintptr_t)fp);
+	log_detail("mptable: %u CPUs at %x\n", ncpu, (u32)(uintptr_t)fp);
 	post(POST_MPTABLE);
 }

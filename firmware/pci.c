@@ -394,7 +394,7 @@ static void program(void)
 			cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
 		if (r->size)
 			fns[res_fn[i]].cmd |= r->kind == PCI_RES_IO ? PCI_CMD_IO : PCI_CMD_MEM;
-		log_printf("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
+		log_detail("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
 			   bdf & 7, reg, r->addr, r->size);
 	}
 }
@@ -453,6 +453,6 @@ void pci_setup(void)
 	failed = pci_alloc_run(&a);
 	program();
 	enable_all();
-	log_printf("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
+	log_detail("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
 	post(POST_PCI);
 }

@@ -88,7 +88,7 @@ void smbios_setup(void)
 		}
 		if ((!memcmp(anchor, "_SM_", 4) && alen >= SM21_LEN) || !memcmp(anchor, "_SM3_", 5)) {
 			fix_anchor(anchor, (u32)(uintptr_t)tables, tlen, count);
-			log_printf("smbios: QEMU's tables, entry point at %x\n",
+			log_detail("smbios: QEMU's tables, entry point at %x\n",
 				   (u32)(uintptr_t)anchor);
 			post(POST_SMBIOS);
 			return;
@@ -108,7 +108,7 @@ void smbios_setup(void)
 	memcpy(anchor + 0x10, "_DMI_", 5);
 	anchor[0x1e] = 0x21;
 	fix_anchor(anchor, (u32)(uintptr_t)tables, tlen, 2);
-	log_printf("smbios: minimal type 0 at %x\n", (u32)(uintptr_t)anchor);
+	log_detail("smbios: minimal type 0 at %x\n", (u32)(uintptr_t)anchor);
 	post(POST_SMBIOS);
 	return;
 nomem:

@@ -291,9 +291,11 @@ START_TEST(firmware_assigns_bars_linux_keeps_them)
 		return;
 	char *initrd = initrd_with_pcibars();
 	/* virtio-rng on bus 0 slot 3, another behind a PCI bridge (slot 4) on bus 1 */
+	/* opt/bringup/verbose: the firmware logs each BAR it assigns */
 	char *extra[] = { "-device", "virtio-rng-pci,addr=3",
 			  "-device", "pci-bridge,id=br1,chassis_nr=1,addr=4",
-			  "-device", "virtio-rng-pci,bus=br1,addr=1", NULL };
+			  "-device", "virtio-rng-pci,bus=br1,addr=1",
+			  "-fw_cfg", "name=opt/bringup/verbose,string=1", NULL };
 	run_qemu("pc", "console=ttyS0 bringup.test=pcibars", initrd, extra, true,
 		 BOOT_TIMEOUT_S, &r);
 	expect_pass(&r, "pcibars");
