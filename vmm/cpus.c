@@ -51,10 +51,20 @@ static void *vcpu_thread(void *opaque)
 
 		enum accel_run r = ops->vcpu_run(v);
 
+		/*
+		 * A step or breakpoint: tell the debugger before this thread
+		 * parks, so that a cpus_pause() which returns has seen it.
+		 */
+		if (r == ACCEL_RUN_DEBUG) {
+			const struct accel_host *h = c->accel->cfg.host;
+
+			if (h && h->event)
+				h->event(h->opaque, v, ACCEL_EV_DEBUG);
+		}
 		pthread_mutex_lock(&c->lock);
 		if (r == ACCEL_RUN_HALT)
 			c->halted[i] = true;
-		else if (r == ACCEL_RUN_STOP)
+		else if (r == ACCEL_RUN_STOP || r == ACCEL_RUN_DEBUG)
 			c->stopped[i] = true;
 	}
 	c->parked++;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,6 +25,7 @@
 #define GDB_MEM_MAX	((GDB_PACKET_MAX - 16) / 2)	/* bytes per m reply */
 #define GDB_SIGINT	2
 #define GDB_SIGTRAP	5
+#define GDB_NO_STEP	-1
 
 struct gdbstub {
 	struct loop *loop;
@@ -32,6 +34,16 @@ struct gdbstub {
 	bool holding;			/* the stub holds the vCPUs stopped */
 	bool start_hold;		/* ... since -S, until a client continues */
 	unsigned cpu_g;			/* Hg: registers and memory */
+	int cpu_c;			/* Hc: the vCPU s steps; -1: cpu_g */
+	/* breakpoints (every vCPU) and what the vCPUs were last armed with */
+	struct accel_debug bp;
+	bool armed;			/* some vCPU may have a step or breakpoint armed */
+	int step_cpu;			/* the vCPU stepping, or GDB_NO_STEP */
+	bool debug_warned;		/* the accelerator's refusal was printed once */
+	bool swbreak, hwbreak;		/* gdb takes these stop reasons */
+	/* a vCPU's ACCEL_RUN_DEBUG, from its thread to the main loop */
+	atomic_int debug_cpu;		/* -1: none */
+	struct loop_bh *debug_bh;
 	char rx[GDB_RX_MAX];
 	size_t rx_len;
 	char *out;			/* reply being built */
@@ -151,6 +163,8 @@ static void hold(struct gdbstub *g)
 	if (!g->holding) {
 		g->t.stop(g->t.opaque);
 		g->holding = true;
+		/* every vCPU is parked: a debug stop they reported is this stop */
+		atomic_store(&g->debug_cpu, -1);
 	}
 }
 
@@ -409,6 +423,262 @@ static void cmd_write_mem(struct gdbstub *g, const char *p)
 	reply(g, "OK");
 }
 
+/* ---- stepping and breakpoints (accel.h set_debug) ------------------------------------ */
+
+static void debug_refused(struct gdbstub *g, int r, const char *err)
+{
+	if (r != -ENOSYS || !g->debug_warned)
+		fprintf(stderr, "bringup: gdb: %s\n", err[0] ? err : "cannot arm the vCPU");
+	if (r == -ENOSYS)
+		g->debug_warned = true;
+}
+
+/*
+ * Arm every (held) vCPU with the breakpoints, and step_cpu with a step too.
+ * Nothing to arm or disarm: no call, so c works without the hook.
+ */
+static int debug_apply(struct gdbstub *g, int step_cpu)
+{
+	bool want = g->bp.nhw || g->bp.nsw || step_cpu != GDB_NO_STEP;
+	char err[200];
+
+	if (!want && !g->armed)
+		return 0;
+	if (!g->t.set_debug) {
+		debug_refused(g, -ENOSYS, "this VMM gives the stub no single-step or breakpoints");
+		return -ENOSYS;
+	}
+	for (unsigned i = 0; i < g->t.ncpus; i++) {
+		struct accel_debug d = g->bp;
+		int r;
+
+		d.single_step = (int)i == step_cpu;
+		err[0] = 0;
+		r = g->t.set_debug(g->t.opaque, i, &d, err, sizeof(err));
+		if (r == -ENOSYS && !want)
+			continue;	/* nothing was armed there */
+		if (r) {
+			debug_refused(g, r, err);
+			return r;
+		}
+		if (want)
+			g->armed = true;
+	}
+	g->armed = want;
+	g->step_cpu = step_cpu;
+	return 0;
+}
+
+/* c, s, vCont: arm and let the vCPUs run; the reply is the stop to come. */
+static void resume(struct gdbstub *g, int step_cpu)
+{
+	int r;
+
+	hold(g);
+	r = debug_apply(g, step_cpu);
+	if (r) {
+		/* gdb takes an error as "stopped where it was" */
+		reply(g, r == -ENOSYS ? "E38" : "E14");
+		return;
+	}
+	release(g);
+}
+
+/* The optional address of c/s/C/S: resume there. */
+static bool resume_at(struct gdbstub *g, const char *a)
+{
+	struct cpu_state s;
+	uint64_t addr;
+
+	if (!*a)
+		return true;
+	if (!parse_hex(&a, &addr, "") || get_state(g, &s))
+		return false;
+	s.rip = addr;
+	return g->t.set_state(g->t.opaque, g->cpu_g, &s) == 0;
+}
+
+static int bp_find(const uint64_t *list, unsigned n, uint64_t addr)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i] == addr)
+			return (int)i;
+	return -1;
+}
+
+/* Z0/z0 (software), Z1/z1 (hardware): ",ADDR,KIND"; watchpoints are not supported. */
+static void cmd_breakpoint(struct gdbstub *g, const char *p)
+{
+	bool insert = p[0] == 'Z', hw = p[1] == '1';
+	uint64_t *list = hw ? g->bp.hw : g->bp.sw;
+	unsigned *n = hw ? &g->bp.nhw : &g->bp.nsw;
+	unsigned max = hw ? ACCEL_DEBUG_HW_MAX : ACCEL_DEBUG_SW_MAX;
+	const char *q = p + 2;
+	uint64_t addr, kind;
+	int i, r;
+
+	if (p[1] != '0' && p[1] != '1') {
+		reply(g, "");
+		return;
+	}
+	if (*q++ != ',' || !parse_hex(&q, &addr, ",") || *q++ != ',' ||
+	    !parse_hex(&q, &kind, "") || kind > 15) {
+		reply(g, "E22");
+		return;
+	}
+	i = bp_find(list, *n, addr);
+	if (!insert) {
+		if (i >= 0) {
+			list[i] = list[--*n];
+			debug_apply(g, GDB_NO_STEP);
+		}
+		reply(g, "OK");
+		return;
+	}
+	if (i >= 0) {
+		reply(g, "OK");
+		return;
+	}
+	/* never "" (unsupported): gdb would patch int3 into the guest instead */
+	if (!g->t.set_debug) {
+		debug_refused(g, -ENOSYS, "this VMM gives the stub no single-step or breakpoints");
+		reply(g, "E22");
+		return;
+	}
+	if (*n == max) {
+		reply(g, "E28");
+		return;
+	}
+	list[(*n)++] = addr;
+	r = debug_apply(g, GDB_NO_STEP);
+	if (r) {
+		--*n;
+		debug_apply(g, GDB_NO_STEP);
+		reply(g, r == -ENOSPC ? "E28" : "E22");
+		return;
+	}
+	reply(g, "OK");
+}
+
+/*
+ * vCont;ACTION[:THREAD]... with c, C sig, s, S sig (signals are not
+ * delivered). All-stop: every vCPU runs; the first s names the one that
+ * steps.
+ */
+static void cmd_vcont(struct gdbstub *g, const char *p)
+{
+	int step = GDB_NO_STEP;
+
+	if (!strcmp(p, "?")) {
+		reply(g, "vCont;c;C;s;S");
+		return;
+	}
+	if (*p != ';') {
+		reply(g, "E22");
+		return;
+	}
+	while (*p == ';') {
+		char act = *++p, tid[24];
+		unsigned cpu = g->cpu_g;
+		uint64_t sig;
+		size_t n;
+
+		if (act != 'c' && act != 's' && act != 'C' && act != 'S') {
+			reply(g, "E22");
+			return;
+		}
+		p++;
+		if ((act == 'C' || act == 'S') && (!parse_hex(&p, &sig, ":;") || sig > 0xff)) {
+			reply(g, "E22");
+			return;
+		}
+		if (*p == ':') {
+			n = strcspn(++p, ";");
+			if (!n || n >= sizeof(tid)) {
+				reply(g, "E22");
+				return;
+			}
+			memcpy(tid, p, n);
+			tid[n] = 0;
+			if (!parse_thread(g, tid, &cpu)) {
+				reply(g, "E22");
+				return;
+			}
+			if (!strcmp(tid, "-1") || !strcmp(tid, "0"))
+				cpu = g->cpu_g;
+			p += n;
+		}
+		if (*p && *p != ';') {
+			reply(g, "E22");
+			return;
+		}
+		if ((act == 's' || act == 'S') && step == GDB_NO_STEP)
+			step = (int)cpu;
+	}
+	resume(g, step);
+}
+
+/* A vCPU stopped on a step or breakpoint (main loop, after gdbstub_debug_stop). */
+static void debug_stop_bh(void *opaque)
+{
+	struct gdbstub *g = opaque;
+	int cpu = atomic_exchange(&g->debug_cpu, -1);
+	const char *why = "";
+	struct cpu_state s;
+	char buf[64];
+
+	if (cpu < 0 || g->holding)
+		return;		/* that stop is one the client has already (Ctrl-C) */
+	hold(g);
+	if (g->fd < 0) {
+		release(g);	/* nobody to tell: the client left meanwhile */
+		return;
+	}
+	g->cpu_g = (unsigned)cpu;
+	/*
+	 * The reason only where gdb's PC (RIP) is the breakpoint's (linear)
+	 * address: gdb silently resumes from a "breakpoint" it does not know
+	 * (real mode with a CS base), while a plain SIGTRAP stops it.
+	 */
+	if (cpu != g->step_cpu && !get_state(g, &s)) {
+		uint64_t lin = s.seg[SEG_CS].base + s.rip;
+
+		if (cpu_state_code_bits(&s) != 64)
+			lin &= 0xffffffffu;
+		if (lin != s.rip)
+			;
+		else if (g->swbreak && bp_find(g->bp.sw, g->bp.nsw, lin) >= 0)
+			why = "swbreak:;";
+		else if (g->hwbreak && bp_find(g->bp.hw, g->bp.nhw, lin) >= 0)
+			why = "hwbreak:;";
+	}
+	snprintf(buf, sizeof(buf), "T%02x%sthread:%x;", GDB_SIGTRAP, why, (unsigned)cpu + 1);
+	reply(g, buf);
+}
+
+void gdbstub_debug_stop(struct gdbstub *g, unsigned cpu)
+{
+	int none = -1;
+
+	if (!g)
+		return;
+	atomic_compare_exchange_strong(&g->debug_cpu, &none, (int)cpu);
+	loop_bh_schedule(g->debug_bh);
+}
+
+/* "FEATURE" among qSupported's "name+;name-;name=value" list. */
+static bool gdb_has_feature(const char *p, const char *f)
+{
+	size_t n = strlen(f);
+
+	for (p = strchr(p, ':'); p; p = strchr(p, ';')) {
+		p++;
+		if (!strncmp(p, f, n) && (p[n] == ';' || !p[n]))
+			return true;
+	}
+	return false;
+}
+
 /* qXfer:features:read:target.xml:OFFSET,LENGTH */
 static void cmd_xfer_features(struct gdbstub *g, const char *p)
 {
@@ -442,10 +712,13 @@ static void client_close(struct gdbstub *g);
 
 static void cmd_query(struct gdbstub *g, const char *p)
 {
-	char buf[64];
+	char buf[96];
 
 	if (!strncmp(p, "qSupported", 10)) {
-		snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+", GDB_PACKET_MAX);
+		g->swbreak = gdb_has_feature(p, "swbreak+");
+		g->hwbreak = gdb_has_feature(p, "hwbreak+");
+		snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+",
+			 GDB_PACKET_MAX);
 		reply(g, buf);
 	} else if (!strncmp(p, "qXfer:features:read:", 20)) {
 		cmd_xfer_features(g, p + 20);
@@ -517,33 +790,26 @@ static void handle_packet(struct gdbstub *g, const char *p)
 		}
 		if (p[1] == 'g')
 			g->cpu_g = cpu;
+		else
+			g->cpu_c = !strcmp(p + 2, "-1") || !strcmp(p + 2, "0") ? -1 : (int)cpu;
 		reply(g, "OK");
 		return;
 	case 'T':
 		reply(g, parse_thread(g, p + 1, &cpu) ? "OK" : "E22");
 		return;
 	case 'c':
-		if (p[1]) {
-			struct cpu_state s;
-			const char *a = p + 1;
-			uint64_t addr;
-
-			if (!parse_hex(&a, &addr, "") || get_state(g, &s)) {
-				reply(g, "E22");
-				return;
-			}
-			s.rip = addr;
-			g->t.set_state(g->t.opaque, g->cpu_g, &s);
-		}
-		release(g);		/* the stop reply comes with the next stop */
-		return;
 	case 's':
-		reply(g, "E01");	/* no single-step hook in accel.h yet (gdbstub.h) */
+		hold(g);
+		if (!resume_at(g, p + 1)) {
+			reply(g, "E22");
+			return;
+		}
+		/* the stop reply comes with the next stop */
+		resume(g, p[0] == 'c' ? GDB_NO_STEP : g->cpu_c >= 0 ? g->cpu_c : (int)g->cpu_g);
 		return;
 	case 'Z':
 	case 'z':
-		/* no breakpoint hook: say so rather than let gdb patch int3 */
-		reply(g, p[1] == '0' || p[1] == '1' ? "E22" : "");
+		cmd_breakpoint(g, p);
 		return;
 	case 'k':
 		g->t.kill(g->t.opaque);
@@ -564,7 +830,11 @@ static void handle_packet(struct gdbstub *g, const char *p)
 			client_close(g);
 			return;
 		}
-		reply(g, "");		/* vCont?, vMustReplyEmpty, ...: plain c/s instead */
+		if (!strncmp(p, "vCont", 5)) {
+			cmd_vcont(g, p + 5);
+			return;
+		}
+		reply(g, "");		/* vMustReplyEmpty, vFile, ...: not supported */
 		return;
 	default:
 		reply(g, "");
@@ -621,8 +891,8 @@ static void process_rx(struct gdbstub *g)
 			pkt[n++] = ch;
 		}
 		pkt[n] = 0;
-		if (g->holding || pkt[0] == 'c' || pkt[0] == '?' || pkt[0] == 'k' || pkt[0] == 'D' ||
-		    !strncmp(pkt, "vKill", 5)) {
+		if (g->holding || pkt[0] == 'c' || pkt[0] == 's' || pkt[0] == '?' || pkt[0] == 'k' ||
+		    pkt[0] == 'D' || !strncmp(pkt, "vKill", 5) || !strncmp(pkt, "vCont", 5)) {
 			handle_packet(g, pkt);
 		} else {
 			g->t.stop(g->t.opaque);
@@ -650,6 +920,13 @@ static void client_close(struct gdbstub *g)
 	close(g->fd);
 	g->fd = -1;
 	g->rx_len = 0;
+	/* nothing stays armed for a debugger that is gone */
+	g->bp.nhw = g->bp.nsw = 0;
+	if (g->armed) {
+		g->t.stop(g->t.opaque);
+		debug_apply(g, GDB_NO_STEP);
+		g->t.resume(g->t.opaque);
+	}
 	/* a guest nobody debugs runs again, unless -S still waits for a first c */
 	if (!g->start_hold)
 		release(g);
@@ -692,6 +969,9 @@ static void listen_ready(void *opaque, int fd, uint32_t events)
 	}
 	g->fd = c;
 	g->cpu_g = 0;
+	g->cpu_c = -1;
+	g->swbreak = g->hwbreak = false;
+	g->debug_warned = false;
 	hold(g);		/* as QEMU: an attaching debugger stops the guest */
 }
 
@@ -712,11 +992,21 @@ struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
 	g->loop = l;
 	g->t = *t;
 	g->fd = g->listen_fd = -1;
+	g->step_cpu = GDB_NO_STEP;
+	g->cpu_c = -1;
+	atomic_init(&g->debug_cpu, -1);
+	g->debug_bh = loop_bh_new(l, debug_stop_bh, g);
+	if (!g->debug_bh) {
+		snprintf(err, errlen, "-gdb: out of memory");
+		free(g);
+		return NULL;
+	}
 	g->holding = g->start_hold = stopped;
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	r = getaddrinfo(host, portstr, &hints, &res);
 	if (r) {
 		snprintf(err, errlen, "-gdb: %s: %s", host ? host : "*", gai_strerror(r));
+		loop_bh_delete(g->debug_bh);
 		free(g);
 		return NULL;
 	}
@@ -740,12 +1030,14 @@ struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
 	if (g->listen_fd < 0) {
 		snprintf(err, errlen, "-gdb: cannot listen on %s:%u: %s", host ? host : "",
 			 port, strerror(last_errno ? last_errno : EADDRNOTAVAIL));
+		loop_bh_delete(g->debug_bh);
 		free(g);
 		return NULL;
 	}
 	if (loop_add_fd(l, g->listen_fd, EPOLLIN, listen_ready, g)) {
 		snprintf(err, errlen, "-gdb: cannot watch the socket");
 		close(g->listen_fd);
+		loop_bh_delete(g->debug_bh);
 		free(g);
 		return NULL;
 	}
@@ -773,6 +1065,7 @@ void gdbstub_free(struct gdbstub *g)
 		close(g->listen_fd);
 	}
 	release(g);
+	loop_bh_delete(g->debug_bh);
 	free(g->out);
 	free(g);
 }

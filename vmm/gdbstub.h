@@ -20,10 +20,22 @@
  *   i386:x86-64): the 16 GPRs, rip, eflags, the six segment selectors,
  *   the x87 registers (reported unavailable: struct cpu_state has no FPU
  *   state), fs_base/gs_base, and cr0, cr2, cr3, cr4, cr8, efer.
- * - s (single step) and Z0/Z1 (breakpoints) need an accelerator hook that
- *   accel.h does not have yet: s answers E01 (gdb reports the stop and
- *   stays where it was), Z0 answers E22 ("cannot insert breakpoint"), so
- *   gdb never patches int3 into a guest that would take it as its own #BP.
+ * - s, vCont;s/c/S/C, Z0/z0 (software) and Z1/z1 (hardware breakpoints)
+ *   go to the accelerator's set_debug() hook (accel.h) through
+ *   t->set_debug, on every vCPU (breakpoints) or the stepping one. Guest
+ *   memory is never patched: Z0 is an execution breakpoint the accelerator
+ *   keeps, not an int3. Breakpoint addresses are linear, as m/M addresses
+ *   (real mode: CS*16+IP), so gdb names a breakpoint as it stops there
+ *   only where CS's base is 0. A step or breakpoint stop is reported as
+ *   T05thread:N;, with swbreak:/hwbreak: when gdb asked for them and RIP
+ *   is the breakpoint's address (else gdb would resume silently); then
+ *   every vCPU is held. While running, every vCPU runs (all-stop); the
+ *   stepping one is Hc's, vCont's first s, or Hg's. A stub whose
+ *   accelerator cannot (t->set_debug NULL or -ENOSYS, e.g. a KVM without
+ *   guest debugging) answers s with E38 (gdb stops waiting and stays where
+ *   it was) and Z0/Z1 with E22 ("cannot insert breakpoint"), never with
+ *   "" (gdb would patch int3 instead); too many breakpoints (KVM: 4 in
+ *   all): E28. A client that goes away leaves no breakpoint armed.
  * - When the machine ends, gdbstub_exited() sends W<status> to the client.
  */
 #ifndef VMM_GDBSTUB_H
@@ -51,6 +63,9 @@ struct gdb_target {
 	int (*write_phys)(void *opaque, uint64_t gpa, const void *buf, size_t len);
 	/* gdb's k: end the VMM. */
 	void (*kill)(void *opaque);
+	/* Arm a stopped vCPU (accel_ops.set_debug); NULL: not supported. */
+	int (*set_debug)(void *opaque, unsigned cpu, const struct accel_debug *dbg,
+			 char *err, size_t errlen);
 };
 
 /*
@@ -59,6 +74,12 @@ struct gdb_target {
  */
 struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
 			    const struct gdb_target *t, bool stopped, char *err, size_t errlen);
+/*
+ * vCPU cpu's run returned ACCEL_RUN_DEBUG and the vCPU parks (the VMM's
+ * host->event(ACCEL_EV_DEBUG)). Any thread; g may be NULL. The stop reply
+ * goes out from the main loop.
+ */
+void gdbstub_debug_stop(struct gdbstub *g, unsigned cpu);
 /* The machine ends with this status: tell the client (W packet). */
 void gdbstub_exited(struct gdbstub *g, int status);
 /* Close the sockets; a stop the stub holds is released. */

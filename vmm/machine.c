@@ -463,6 +463,9 @@ static void host_event(void *opaque, struct vcpu *v, enum accel_event ev)
 	case ACCEL_EV_CRASH:
 		board_request_exit(&m->board, 1);
 		break;
+	case ACCEL_EV_DEBUG:
+		gdbstub_debug_stop(m->gdb, v->index);	/* the vCPU parks (cpus.c) */
+		break;
 	}
 }
 
@@ -634,6 +637,18 @@ static int gdb_write_phys(void *opaque, uint64_t gpa, const void *buf, size_t le
 	return 0;
 }
 
+static int gdb_set_debug(void *opaque, unsigned cpu, const struct accel_debug *dbg,
+			 char *err, size_t errlen)
+{
+	struct machine *m = opaque;
+
+	if (cpu >= m->cpus.n || !m->accel.ops->set_debug) {
+		snprintf(err, errlen, "%s: cannot single-step or break", m->accel.ops->name);
+		return -ENOSYS;
+	}
+	return m->accel.ops->set_debug(&m->cpus.v[cpu], dbg, err, errlen);
+}
+
 static void gdb_kill(void *opaque)
 {
 	struct machine *m = opaque;
@@ -650,6 +665,7 @@ static int gdb_setup(struct machine *m, char *err, size_t errlen)
 		.opaque = m, .ncpus = m->cpus.n, .stop = gdb_stop, .resume = gdb_resume,
 		.get_state = gdb_get_state, .set_state = gdb_set_state,
 		.read_phys = host_read_mem, .write_phys = gdb_write_phys, .kill = gdb_kill,
+		.set_debug = gdb_set_debug,
 	};
 
 	if (!cfg->gdb)

@@ -481,6 +481,7 @@ const struct accel_ops kvm_accel_ops = {
 	.vcpu_kick = kvm_vcpu_kick,
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
+	.set_debug = kvm_vcpu_set_debug,
 	.set_irq = kvm_set_irq,
 	.send_msi = kvm_send_msi,
 	.set_eoi_routes = kvm_set_eoi_routes,

@@ -107,5 +107,6 @@ void kvm_vcpu_kick(struct vcpu *v);
 void kvm_split_unhalt(struct vcpu *v);	/* accel_ops.vcpu_unhalt */
 int kvm_get_state(struct vcpu *v, struct cpu_state *s);
 int kvm_set_state(struct vcpu *v, const struct cpu_state *s);
+int kvm_vcpu_set_debug(struct vcpu *v, const struct accel_debug *d, char *err, size_t errlen);
 
 #endif

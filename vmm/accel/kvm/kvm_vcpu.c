@@ -16,6 +16,26 @@
 
 #define MAX_CPUID_ENTRIES 512
 
+/* The debugger's state of a vCPU (set_debug, below). */
+struct kvm_vcpu_debug {
+	struct accel_debug d;
+	int caps;			/* KVM_CAP_SET_GUEST_DEBUG2: control bits, 0 unknown */
+	bool resume_valid;		/* the last stop was the breakpoint at resume_lin */
+	uint64_t resume_lin;
+	bool stepping_over;		/* one step with no breakpoint, off resume_lin */
+};
+
+/* A vCPU: kvm_int.h's part first (v->priv points at it), then ours. */
+struct kvm_vcpu_full {
+	struct kvm_vcpu_priv p;
+	struct kvm_vcpu_debug dbg;
+};
+
+static struct kvm_vcpu_debug *vcpu_debug(struct vcpu *v)
+{
+	return &((struct kvm_vcpu_full *)v->priv)->dbg;
+}
+
 /* ---- CPUID ------------------------------------------------------------------ */
 
 int kvm_cpuid_setup(struct accel *a, char *err, size_t errlen)
@@ -140,10 +160,11 @@ void kvm_vcpu_kick(struct vcpu *v)
 int kvm_vcpu_init(struct accel *a, struct vcpu *v, char *err, size_t errlen)
 {
 	struct kvm_vm *vm = kvm_vm_of(a);
-	struct kvm_vcpu_priv *p = calloc(1, sizeof(*p));
+	struct kvm_vcpu_full *full = calloc(1, sizeof(*full));
+	struct kvm_vcpu_priv *p = &full->p;
 	int ret;
 
-	if (!p)
+	if (!full)
 		return -ENOMEM;
 	pthread_once(&kick_once, kick_install);
 	v->accel = a;
@@ -297,6 +318,137 @@ int kvm_set_state(struct vcpu *v, const struct cpu_state *s)
 			return -errno;
 	}
 	return 0;
+}
+
+/* ---- debugging (accel.h set_debug) ------------------------------------------------------ */
+
+#define DR7_L(i)		(1ull << (2 * (i)))	/* local enable; R/W and LEN 0: execution */
+#define DR7_FIXED1		(1ull << 10)
+#define DR6_BP_MASK		0xfull			/* B0-B3 */
+#define DEBUG_CONTROL_NEEDED	(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_USE_HW_BP)
+
+/*
+ * Both kinds of breakpoint go into DR0-3 (KVM_GUESTDBG_USE_HW_BP): guest
+ * memory is never patched, so there is no int3 to hide from the guest or
+ * the debugger. A step has no breakpoint armed (one at RIP would stop it
+ * before its instruction) and blocks interrupts where KVM can (BLOCKIRQ).
+ */
+static int guest_debug_set(struct vcpu *v, const struct accel_debug *d, bool step)
+{
+	static const struct accel_debug none;
+	struct kvm_vcpu_priv *p = v->priv;
+	int caps = vcpu_debug(v)->caps;
+	struct kvm_guest_debug g = { 0 };
+	unsigned n = 0;
+
+	if (step)
+		d = &none;
+	for (unsigned i = 0; i < d->nhw; i++)
+		g.arch.debugreg[n++] = d->hw[i];
+	for (unsigned i = 0; i < d->nsw; i++)
+		g.arch.debugreg[n++] = d->sw[i];
+	if (n) {
+		g.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+		g.arch.debugreg[7] = DR7_FIXED1;
+		for (unsigned i = 0; i < n; i++)
+			g.arch.debugreg[7] |= DR7_L(i);
+	}
+	if (step) {
+		g.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+		if (caps > 0 && (caps & KVM_GUESTDBG_BLOCKIRQ))
+			g.control |= KVM_GUESTDBG_BLOCKIRQ;
+	}
+	return kvm_ioctl_retry(p->fd, KVM_SET_GUEST_DEBUG, &g) < 0 ? -errno : 0;
+}
+
+int kvm_vcpu_set_debug(struct vcpu *v, const struct accel_debug *d, char *err, size_t errlen)
+{
+	struct kvm_vcpu_debug *dbg;
+	struct kvm_vm *vm;
+	int ret;
+
+	if (!v->priv) {
+		snprintf(err, errlen, "kvm: no such vCPU");
+		return -EINVAL;
+	}
+	dbg = vcpu_debug(v);
+	vm = kvm_vm_of(v->accel);
+	if (d->nhw > ACCEL_DEBUG_HW_MAX || d->nsw > ACCEL_DEBUG_SW_MAX ||
+	    d->nhw + d->nsw > ACCEL_DEBUG_HW_MAX) {
+		snprintf(err, errlen, "kvm: at most %u breakpoints (DR0-3)", ACCEL_DEBUG_HW_MAX);
+		return -ENOSPC;
+	}
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG) <= 0) {
+		snprintf(err, errlen, "/dev/kvm: no guest debugging (KVM_CAP_SET_GUEST_DEBUG)");
+		return -ENOSYS;
+	}
+	/* > 0: the control bits this KVM takes (older ones do not say) */
+	dbg->caps = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	if (dbg->caps > 0 && (dbg->caps & DEBUG_CONTROL_NEEDED) != DEBUG_CONTROL_NEEDED) {
+		snprintf(err, errlen, "/dev/kvm: no single-step or hardware breakpoints (guest debug caps 0x%x)",
+			 dbg->caps);
+		return -ENOSYS;
+	}
+	ret = guest_debug_set(v, d, d->single_step);
+	if (ret) {
+		snprintf(err, errlen, "/dev/kvm: KVM_SET_GUEST_DEBUG: %s", strerror(-ret));
+		return ret == -EINVAL || ret == -ENOTTY ? -ENOSYS : ret;
+	}
+	dbg->d = *d;
+	dbg->stepping_over = false;
+	/* resume_valid stays: the debugger re-arms right before it resumes */
+	return 0;
+}
+
+static int linear_rip(struct vcpu *v, uint64_t *lin)
+{
+	struct kvm_vcpu_priv *p = v->priv;
+	struct kvm_regs r;
+	struct kvm_sregs sr;
+
+	if (ioctl(p->fd, KVM_GET_REGS, &r) < 0 || ioctl(p->fd, KVM_GET_SREGS, &sr) < 0)
+		return -1;
+	*lin = sr.cs.base + r.rip;
+	if (!((sr.efer & EFER_LMA) && sr.cs.l))
+		*lin &= 0xffffffffu;
+	return 0;
+}
+
+/*
+ * A run that resumes at the breakpoint it stopped on executes that
+ * instruction first: one step with the breakpoints off, then they are back
+ * (RFLAGS.RF would do, but not every KVM honours it when it emulates).
+ */
+static void debug_resume(struct vcpu *v)
+{
+	struct kvm_vcpu_debug *dbg = vcpu_debug(v);
+	uint64_t lin;
+
+	if (!dbg->resume_valid)
+		return;
+	dbg->resume_valid = false;
+	if (dbg->d.single_step || linear_rip(v, &lin) || lin != dbg->resume_lin)
+		return;
+	if (guest_debug_set(v, &dbg->d, true) == 0)
+		dbg->stepping_over = true;
+}
+
+/* KVM_EXIT_DEBUG: true to keep running (a step-over ended). */
+static bool debug_exit(struct vcpu *v, struct kvm_run *run)
+{
+	struct kvm_vcpu_debug *dbg = vcpu_debug(v);
+	uint64_t lin;
+
+	if (dbg->stepping_over) {
+		dbg->stepping_over = false;
+		if (guest_debug_set(v, &dbg->d, false) == 0)
+			return true;
+	}
+	if ((run->debug.arch.dr6 & DR6_BP_MASK) && !linear_rip(v, &lin)) {
+		dbg->resume_valid = true;
+		dbg->resume_lin = lin;
+	}
+	return false;
 }
 
 /* ---- reset ---------------------------------------------------------------------------- */
@@ -538,6 +690,7 @@ enum accel_run kvm_vcpu_run(struct vcpu *v)
 	size_t run_size = (size_t)kvm_vm_of(v->accel)->run_size;
 	char why[160];
 
+	debug_resume(v);
 	for (;;) {
 		if (v->accel->irqchip == IRQCHIP_OFF) {
 			if (!kvm_userapic_pre_run(v))
@@ -595,6 +748,10 @@ enum accel_run kvm_vcpu_run(struct vcpu *v)
 		case KVM_EXIT_INTR:
 			__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 			return ACCEL_RUN_KICK;
+		case KVM_EXIT_DEBUG:
+			if (!debug_exit(v, run))
+				return ACCEL_RUN_DEBUG;
+			break;
 		case KVM_EXIT_SHUTDOWN:
 			h->event(h->opaque, v, ACCEL_EV_TRIPLE_FAULT);
 			return ACCEL_RUN_STOP;

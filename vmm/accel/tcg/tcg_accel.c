@@ -23,10 +23,19 @@
 #pragma weak cpuid_apply
 #pragma weak cpuid_set_vcpu
 
+/* A vCPU's set_debug() state (see "debugging" below). */
+struct tcg_debug {
+	struct accel_debug d;
+	bool armed;			/* a step or a breakpoint: one instruction at a time */
+	bool resume_valid;		/* the last run stopped at the breakpoint at resume_lin */
+	uint64_t resume_lin;
+};
+
 struct tcg_accel {
 	struct tcg_vm vm;
 	struct tcg_cpu *cpu[BOARD_MAX_CPUS];
 	uint64_t icount_gone;		/* instructions of destroyed vCPUs */
+	struct tcg_debug dbg[BOARD_MAX_CPUS];
 };
 
 static int tcg_init(struct accel *a, char *err, size_t errlen)
@@ -156,9 +165,107 @@ static int tcg_vcpu_reset(struct vcpu *v)
 	return 0;
 }
 
+/* ---- debugging (accel.h set_debug) ---- */
+
+static int tcg_set_debug(struct vcpu *v, const struct accel_debug *d, char *err, size_t errlen)
+{
+	struct tcg_accel *t = v->accel ? v->accel->priv : NULL;
+	struct tcg_debug *dbg;
+
+	if (!t || v->index >= BOARD_MAX_CPUS) {
+		snprintf(err, errlen, "tcg: no such vCPU");
+		return -EINVAL;
+	}
+	if (d->nhw > ACCEL_DEBUG_HW_MAX || d->nsw > ACCEL_DEBUG_SW_MAX) {
+		snprintf(err, errlen, "tcg: at most %u hardware and %u software breakpoints",
+			 ACCEL_DEBUG_HW_MAX, ACCEL_DEBUG_SW_MAX);
+		return -ENOSPC;
+	}
+	dbg = &t->dbg[v->index];
+	dbg->d = *d;
+	dbg->armed = d->single_step || d->nhw || d->nsw;
+	/* resume_valid stays: the debugger re-arms right before it resumes */
+	return 0;
+}
+
+static bool debug_bp_at(const struct accel_debug *d, uint64_t lin)
+{
+	for (unsigned i = 0; i < d->nhw; i++)
+		if (d->hw[i] == lin)
+			return true;
+	for (unsigned i = 0; i < d->nsw; i++)
+		if (d->sw[i] == lin)
+			return true;
+	return false;
+}
+
+/*
+ * One instruction at a time, the breakpoints compared with the linear RIP
+ * before each: slow (every instruction is decoded anew) but exact. The
+ * interpreter's loop (cpu.c) is left alone; two of its paths give what this
+ * needs: with its budget already spent, tcg_cpu_run() only handles pending
+ * events (interrupts, INIT/SIPI, a new memory map) and returns; and under an
+ * interrupt shadow (inhibit_irq) it executes exactly one instruction, then
+ * takes the interrupts due at that boundary.
+ * Limits: an interrupt due after a step's instruction is taken before the
+ * step ends (the stop is at its handler; KVM blocks them), the shadow an
+ * STI or MOV SS creates is not kept while armed (an interrupt may come
+ * between sti and the next instruction), and an instruction fetch that
+ * faults lets cpu.c run its handler's first block at once (the stop is
+ * then a few instructions in). A cpu.c entry that runs exactly one
+ * instruction would lift all three.
+ */
+static enum accel_run debug_run(struct vcpu *v, struct tcg_cpu *cpu, struct tcg_debug *dbg)
+{
+	for (;;) {
+		enum accel_run r;
+		uint64_t before, lin;
+		bool shadow;
+
+		/*
+		 * A budget of UINT64_MAX wraps to icount - 1: events only. Not
+		 * before a step unless halted: the step is the instruction at RIP.
+		 */
+		if (cpu->icount && (!dbg->d.single_step || cpu->halted || cpu->wait_sipi)) {
+			r = tcg_cpu_run(cpu, UINT64_MAX);
+			if (r != ACCEL_RUN_KICK || atomic_load(&v->kick))
+				return r;
+		}
+		lin = (cpu->seg[SEG_CS].lbase + cpu->rip) & cpu->lin_mask;
+		if (!dbg->d.single_step && debug_bp_at(&dbg->d, lin) &&
+		    !(dbg->resume_valid && dbg->resume_lin == lin)) {
+			dbg->resume_valid = true;
+			dbg->resume_lin = lin;
+			return ACCEL_RUN_DEBUG;
+		}
+		before = cpu->icount;
+		shadow = cpu->inhibit_irq;
+		cpu->inhibit_irq = true;
+		r = tcg_cpu_run(cpu, 1);
+		if (cpu->icount == before) {
+			/* nothing ran: halted, waiting for SIPI, kicked or stopped */
+			cpu->inhibit_irq = shadow;
+			if (r != ACCEL_RUN_KICK || atomic_load(&v->kick))
+				return r;
+			continue;
+		}
+		dbg->resume_valid = false;
+		if (r == ACCEL_RUN_STOP)
+			return r;
+		if (dbg->d.single_step)
+			return ACCEL_RUN_DEBUG;
+		if (r != ACCEL_RUN_KICK || atomic_load(&v->kick))
+			return r;
+	}
+}
+
 static enum accel_run tcg_vcpu_run(struct vcpu *v)
 {
+	struct tcg_accel *t = v->accel ? v->accel->priv : NULL;
+
 	find_lapic(v->priv, v);
+	if (t && v->index < BOARD_MAX_CPUS && t->dbg[v->index].armed)
+		return debug_run(v, v->priv, &t->dbg[v->index]);
 	return tcg_cpu_run(v->priv, 0);
 }
 
@@ -213,4 +320,5 @@ const struct accel_ops tcg_accel_ops = {
 	.vcpu_kick = tcg_vcpu_kick,
 	.get_state = tcg_get_state,
 	.set_state = tcg_set_state,
+	.set_debug = tcg_set_debug,
 };
