@@ -267,10 +267,14 @@ static void board_notify(struct board *b)
 		b->notify(b->notify_opaque);
 }
 
+/* QEMU exits at the first isa-debug-exit write: a later exit request does
+ * not replace the status of one still pending. */
 void board_request_exit(struct board *b, int status)
 {
-	atomic_store(&b->req_value, status);
-	atomic_store(&b->req_kind, BOARD_REQ_EXIT);
+	if (atomic_load(&b->req_kind) != BOARD_REQ_EXIT) {
+		atomic_store(&b->req_value, status);
+		atomic_store(&b->req_kind, BOARD_REQ_EXIT);
+	}
 	board_notify(b);
 }
 

@@ -251,7 +251,7 @@ void board_reset(struct board *b, enum reset_cause cause);
 
 /* ---- requests from devices (vCPU threads) ---- */
 void board_request_reset(struct board *b, enum reset_cause cause);
-void board_request_exit(struct board *b, int status);
+void board_request_exit(struct board *b, int status);	/* the first pending status stands */
 /* Main loop: take the pending request (clears it). Exit wins over reset. */
 enum board_request board_take_request(struct board *b, int *value);
 

@@ -35,8 +35,10 @@
 #include "vmm/machine_int.h"
 
 #include "board/virtio_pci.h"
+#include "board/virtqueue.h"
 
 #include <inttypes.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 #define NOTIFY_MSI_CACHE	32
@@ -106,18 +108,38 @@ static void efd_signal(int fd)
 
 /* ---- kicks: ioeventfd -------------------------------------------------------------- */
 
-/* Main loop: the eventfd of one queue fired (already drained). */
-static void kick_ready(void *opaque)
+/*
+ * Main loop: the eventfd of one queue is readable. Its counter is the number
+ * of guest writes KVM matched since our last read, so kicks coalesce: we
+ * publish used entries before we return and re-check the avail ring after
+ * (virtqueue_enable_notify), so a guest that polls the used ring can post
+ * and kick again, even twice, before the loop reads the eventfd; one pass
+ * then serves requests of several kicks, and a later pass may find nothing
+ * (and send no interrupt). virtio allows both: a kick only says "look".
+ * A pass that is not one kick, one used entry says how many of each, so
+ * that every guest write and every request stays accounted for in the log.
+ */
+static void kick_ready(void *opaque, int fd, uint32_t events)
 {
 	struct notify_queue *nq = opaque;
 	struct machine *m = nq->mn->m;
+	struct virtqueue *vq = &nq->vdev->vq[nq->q];
+	uint64_t n;
+	uint16_t used;
 
+	if (read(fd, &n, sizeof(n)) != (ssize_t)sizeof(n) || !n)
+		return;		/* EAGAIN: nothing came after all */
 	board_lock(&m->board);
-	nq->mn->kicks++;
-	if (log_enabled(LOG_MMIO))
+	nq->mn->kicks += n;
+	used = vq->used_idx;
+	virtio_queue_notify(nq->vdev, nq->q);
+	used = (uint16_t)(vq->used_idx - used);
+	if (log_enabled(LOG_MMIO) && n == 1 && used == 1)
 		board_log(LOG_MMIO, "mmio: ioeventfd 0x%" PRIx64 ": %s queue %u kicked",
 			  nq->ev.addr, nq->vdev->name, nq->q);
-	virtio_queue_notify(nq->vdev, nq->q);
+	else if (log_enabled(LOG_MMIO))
+		board_log(LOG_MMIO, "mmio: ioeventfd 0x%" PRIx64 ": %s queue %u kicked (%" PRIu64
+			  " kicks, %u used entries)", nq->ev.addr, nq->vdev->name, nq->q, n, used);
 	board_unlock(&m->board);
 }
 
@@ -429,10 +451,16 @@ int machine_notify_setup(struct machine *m, char *err, size_t errlen)
 	if (!kicks)
 		mn->ioeventfd_off = true;
 	for (unsigned i = 0; kicks && i < mn->nqueues; i++) {
-		int efd = loop_notifier_new(m->loop, kick_ready, &mn->queues[i]);
+		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), r;
 
 		if (efd < 0)
-			return machine_fail(err, errlen, "ioeventfd: notifier: %s", strerror(-efd));
+			return machine_fail(err, errlen, "ioeventfd: eventfd: %s", strerror(errno));
+		r = loop_add_fd(m->loop, efd, EPOLLIN, kick_ready, &mn->queues[i]);
+		if (r < 0) {
+			close(efd);
+			return machine_fail(err, errlen, "ioeventfd: watching the eventfd: %s",
+					    strerror(-r));
+		}
 		mn->queues[i].efd = efd;
 	}
 
@@ -493,9 +521,12 @@ void machine_notify_teardown(struct machine *m)
 			  "notify: %" PRIu64 " kicks through ioeventfd, %" PRIu64 " MSIs and %" PRIu64
 			  " GSI raises through irqfd", mn->kicks, mn->msis, mn->gsi_raises);
 	board_unlock(&m->board);
-	for (unsigned i = 0; i < mn->nqueues; i++)
-		if (mn->queues[i].efd >= 0)
-			loop_notifier_delete(m->loop, mn->queues[i].efd);
+	for (unsigned i = 0; i < mn->nqueues; i++) {
+		if (mn->queues[i].efd < 0)
+			continue;
+		loop_del_fd(m->loop, mn->queues[i].efd);
+		close(mn->queues[i].efd);
+	}
 	free(mn->queues);
 	free(mn->vdevs);
 	free(mn);

@@ -242,12 +242,17 @@ START_TEST(test_requests)
 	board_request_exit(&b, 7);
 	ck_assert_int_eq(board_take_request(&b, &v), BOARD_REQ_EXIT);
 	ck_assert_int_eq(v, 7);
+	/* the first exit status stands, as QEMU exits at the first write */
+	board_request_exit(&b, 5);
+	board_request_exit(&b, 9);
+	ck_assert_int_eq(board_take_request(&b, &v), BOARD_REQ_EXIT);
+	ck_assert_int_eq(v, 5);
 	/* -no-reboot: a reset request is an exit with status 0 */
 	b.no_reboot = true;
 	board_request_reset(&b, RESET_TRIPLE_FAULT);
 	ck_assert_int_eq(board_take_request(&b, &v), BOARD_REQ_EXIT);
 	ck_assert_int_eq(v, 0);
-	ck_assert_int_eq(notifies, 7);
+	ck_assert_int_eq(notifies, 9);
 	ck_assert_str_eq(reset_cause_name(RESET_CF9), "port 0xcf9");
 	ck_assert_str_eq(reset_cause_name((enum reset_cause)99), "unknown");
 	board_destroy(&b);

@@ -73,9 +73,16 @@ static const char guest_head[] =
 	"	movl %eax, %fs:(%ebx)\n"
 	"	movl %fs:0x10(%ebx), %eax\n"
 	"	.endm\n"
+	/* isa-debug-exit takes the last value written before the VM stops: write once, stop */
+	"	.macro STOP\n"
+	"1098:	cli\n"
+	"	hlt\n"
+	"	jmp 1098b\n"
+	"	.endm\n"
 	"	.macro FAIL n\n"
 	"	movb $(0x20 + \\n), %al\n"
 	"	outb %al, $0xf4\n"
+	"	STOP\n"
 	"	.endm\n"
 	"	.macro LINE n, level\n"
 	"	movw $(0x2000 + \\n), %dx\n"
@@ -135,11 +142,11 @@ static const char guest_tail[] =
 	"	cli\n"
 	"	movb $0x10, %al\n"
 	"	outb %al, $0xf4\n"
-	"	hlt\n"
+	"	STOP\n"
 	"bad:\n"
 	"	movb $0x7f, %al\n"
 	"	outb %al, $0xf4\n"
-	"	hlt\n"
+	"	STOP\n"
 	"	.align 8\n"
 	"gdt:\n"
 	"	.quad 0\n"
@@ -200,10 +207,18 @@ static const char guest_pic_level[] =
 	"	movb $0xfb, %al\n"		/* slave: IRQ 10 */
 	"	outb %al, $0xa1\n"
 	"	LINE 10, 1\n"
-	"	sti\n"
-	"5:	hlt\n"
+	/*
+	 * split wakes a halted vCPU without an interrupt (the EOI poll of
+	 * vmm/machine_irq.c); the count is checked with interrupts off and
+	 * "sti; hlt" halts, so the second interrupt cannot slip in between
+	 */
+	"5:	cli\n"
 	"	cmpl $2, 0x500\n"
-	"	jb 5b\n"
+	"	jae 4f\n"
+	"	sti\n"
+	"	hlt\n"
+	"	jmp 5b\n"
+	"4:	sti\n"
 	"	movl $2000, %ecx\n"		/* a spurious third would come at once */
 	"6:	loop 6b\n"
 	"	cli\n"
@@ -235,10 +250,18 @@ static const char guest_ioapic_level[] =
 	"	IOAPIC_W 0x25, 0\n"		/* pin 10 destination: APIC ID 0 */
 	"	IOAPIC_W 0x24, 0x8040\n"	/* level, fixed, vector 0x40, unmasked */
 	"	LINE 10, 1\n"
-	"	sti\n"
-	"5:	hlt\n"
+	/*
+	 * split wakes a halted vCPU without an interrupt (the EOI poll of
+	 * vmm/machine_irq.c); the count is checked with interrupts off and
+	 * "sti; hlt" halts, so the second interrupt cannot slip in between
+	 */
+	"5:	cli\n"
 	"	cmpl $2, 0x500\n"
-	"	jb 5b\n"
+	"	jae 4f\n"
+	"	sti\n"
+	"	hlt\n"
+	"	jmp 5b\n"
+	"4:	sti\n"
 	"	movl $2000, %ecx\n"
 	"6:	loop 6b\n"
 	"	cli\n"
@@ -250,6 +273,7 @@ static const char guest_ioapic_level[] =
 	"	je pass\n"
 	"	movb $0x11, %al\n"		/* more than two: PASS_EXTRA */
 	"	outb %al, $0xf4\n"
+	"	STOP\n"
 	"vec40:\n"
 	"	pushal\n"
 	"	incl 0x500\n"
@@ -416,7 +440,8 @@ static struct run_result run_guest(const char *bios, const char *mode, unsigned 
 	char *argv[] = {
 		(char *)harness_build_path("bringup"), "-accel", "kvm", "-M", machine,
 		"-smp", smp_s, "-bios", (char *)bios, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4",
-		"-device", "pc-testdev", "-nodefaults", "-display", "none", "-no-reboot", NULL,
+		"-device", "pc-testdev", "-nodefaults", "-display", "none", "-no-reboot",
+		"-d", "int,ioport", NULL,
 	};
 	struct run_result r;
 
@@ -427,6 +452,33 @@ static struct run_result run_guest(const char *bios, const char *mode, unsigned 
 }
 
 static const char *const modes[] = { "on", "split", "off" };
+
+/*
+ * split, IOAPIC guest: this host's KVM (PVM) applies a guest's EOI twice
+ * when the vector is delivered again: at the first exit inside the second
+ * handler it clears that vector's ISR bit and reports another
+ * KVM_EXIT_IOAPIC_EOI, though the guest has not EOI'd. If that exit comes
+ * before the handler lowers the line (an EOI-poll kick on a loaded host
+ * does it), our IOAPIC rightly answers an EOI with the line high by firing
+ * again. Such a third interrupt is the host's; accept it only with that
+ * evidence in the log: an EOI exit after the second delivery and before
+ * the line went low.
+ */
+static bool host_double_eoi(const char *err)
+{
+	const char *fire = "ioapic: pin 10 -> vector 0x40";
+	const char *p = strstr(err, fire), *eoi, *low;
+	int fires = 0;
+
+	for (const char *q = p; q; q = strstr(q + 1, fire))
+		fires++;
+	p = p ? strstr(p + 1, fire) : NULL;
+	if (!p || fires != 3)
+		return false;
+	eoi = strstr(p, "kvm: IOAPIC EOI exit, vector 0x40");
+	low = strstr(p, "ioport: out8 0x200a <- 0x0");
+	return eoi && (!low || eoi < low);
+}
 
 /* QEMU (-M pc, tcg), the reference board: proves the guest itself. */
 static void qemu_reference(const char *name, const char *bios, unsigned smp, int also_ok)
@@ -479,12 +531,14 @@ static void guest_case(const char *name, const char *body, unsigned smp, int qem
 	}
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		struct run_result r = run_guest(bios, modes[i], smp);
-		bool ok = r.status == GUEST_PASS || (i == 0 && r.status == on_also_ok);
+		bool ok = r.status == GUEST_PASS || (i == 0 && r.status == on_also_ok) ||
+			  (i == 1 && on_also_ok == GUEST_PASS_EXTRA && r.status == GUEST_PASS_EXTRA &&
+			   host_double_eoi(r.err));
 
 		ck_assert_msg(!r.timed_out, "%s, kernel-irqchip=%s: timed out; stderr: %s", name,
 			      modes[i], r.err);
 		ck_assert_msg(ok, "%s, kernel-irqchip=%s: status %d (33 = pass, 65+2n = FAIL n, "
-			      "255 = unexpected vector); stderr: %s", name, modes[i], r.status, r.err);
+			      "255 = unexpected vector); stderr: %.4000s", name, modes[i], r.status, r.err);
 		harness_free(&r);
 	}
 out:
@@ -508,8 +562,11 @@ START_TEST(test_ioapic_level_refire)
 {
 	/*
 	 * This host's in-kernel IOAPIC (with QEMU's kernel-irqchip=on too)
-	 * sometimes delivers the vector once more after the line went low and
-	 * remote IRR was cleared; ours (split, off) and QEMU's TCG never do.
+	 * delivers the vector once more after the line went low and remote IRR
+	 * was cleared (every run here): the host applies the guest's EOI twice,
+	 * see host_double_eoi(). Split gets the same only when an exit comes
+	 * early in the second handler, and is checked for that; off and QEMU's
+	 * TCG never do.
 	 */
 	guest_case("IOAPIC level line re-fires after EOI", guest_ioapic_level, 1, 0,
 		   GUEST_PASS_EXTRA);
