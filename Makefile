@@ -27,7 +27,6 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) $(SANFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -MMD -M
 LDFLAGS += $(SANFLAGS)
 
 COMPRESS_LIBS := -lz -lbz2 -llzma -llzo2 -llz4 -lzstd
-NET_LIBS := -lslirp		# -netdev user (vmm/net_slirp.c); libslirp-dev
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 CAPSTONE_LIBS := -lcapstone
 
@@ -86,7 +85,7 @@ $(INSPECT): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard vmm/inspect/*.c)) $(BUILD
 WHOLE = -Wl,--whole-archive $(1) -Wl,--no-whole-archive
 $(VMM): $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a $(BUILD)/lib/libloader.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call WHOLE,$(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a) \
-	  $(BUILD)/lib/libloader.a -Wl,--as-needed -lfdt $(COMPRESS_LIBS) $(NET_LIBS) -ldl -lpthread -lm
+	  $(BUILD)/lib/libloader.a -Wl,--as-needed -lfdt $(COMPRESS_LIBS) -ldl -lpthread -lm
 
 # ---- unit tests (Check) -----------------------------------------------------
 # One runner per module for quick work (build/tests/unit-<module>), and one
@@ -95,7 +94,7 @@ TEST_MODULES := $(notdir $(wildcard tests/unit/*))
 TEST_MODULES := $(filter-out common,$(TEST_MODULES))
 COMMON_TEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/common/*.c))
 MODULE_LIBS := $(BUILD)/lib/libtcg.a $(BUILD)/lib/libboard.a $(BUILD)/lib/libfwlogic.a $(BUILD)/lib/libloader.a
-TEST_LIBS := $(CHECK_LIBS) -lfdt $(CAPSTONE_LIBS) $(COMPRESS_LIBS) $(NET_LIBS) -lpthread -lm
+TEST_LIBS := $(CHECK_LIBS) -lfdt $(CAPSTONE_LIBS) $(COMPRESS_LIBS) -ldl -lpthread -lm
 
 # $(1)=runner name, $(2)=test sources
 define runner

@@ -10,8 +10,10 @@
  * ready schedules a pass as a bottom half. Everything runs on the main loop
  * thread; frames the guest sends reach slirp_input() there (net.c queues them).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <slirp/libslirp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,42 @@
 #include "board/log.h"
 #include "vmm/loop.h"
 #include "vmm/net.h"
+
+/*
+ * libslirp (and the glib it pulls in) is opened with dlopen() when a
+ * -netdev user is created, not at start-up: 1.4 MiB of resident memory and
+ * most of a millisecond that a VMM without user networking must not pay.
+ */
+static struct {
+	Slirp *(*new_)(const SlirpConfig *cfg, const SlirpCb *callbacks, void *opaque);
+	void (*cleanup)(Slirp *slirp);
+	void (*input)(Slirp *slirp, const uint8_t *pkt, int pkt_len);
+	void (*pollfds_fill)(Slirp *slirp, uint32_t *timeout, SlirpAddPollCb add_poll, void *opaque);
+	void (*pollfds_poll)(Slirp *slirp, int select_error, SlirpGetREventsCb get_revents,
+			     void *opaque);
+	void (*handle_timer)(Slirp *slirp, SlirpTimerId id, void *cb_opaque);
+	int (*add_hostfwd)(Slirp *slirp, int is_udp, struct in_addr host_addr, int host_port,
+			   struct in_addr guest_addr, int guest_port);
+	bool loaded;
+} lib;
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void lib_load(void)
+{
+	void *h = dlopen("libslirp.so.0", RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return;
+	*(void **)&lib.new_ = dlsym(h, "slirp_new");
+	*(void **)&lib.cleanup = dlsym(h, "slirp_cleanup");
+	*(void **)&lib.input = dlsym(h, "slirp_input");
+	*(void **)&lib.pollfds_fill = dlsym(h, "slirp_pollfds_fill");
+	*(void **)&lib.pollfds_poll = dlsym(h, "slirp_pollfds_poll");
+	*(void **)&lib.handle_timer = dlsym(h, "slirp_handle_timer");
+	*(void **)&lib.add_hostfwd = dlsym(h, "slirp_add_hostfwd");
+	lib.loaded = lib.new_ && lib.cleanup && lib.input && lib.pollfds_fill && lib.pollfds_poll &&
+		     lib.handle_timer && lib.add_hostfwd;
+}
 
 /* QEMU's user network: 10.0.2.0/24, gateway .2, DNS .3, DHCP leases from .15 */
 #define SLIRP_DEFAULT_NET	0x0a000200u
@@ -363,7 +401,7 @@ static void slirp_be_run_timers(struct slirp_be *s)
 			if (t->cb)
 				t->cb(t->cb_opaque);
 			else
-				slirp_handle_timer(s->slirp, t->tid, t->cb_opaque);
+				lib.handle_timer(s->slirp, t->tid, t->cb_opaque);
 		}
 	} while (t);
 }
@@ -376,15 +414,15 @@ static void slirp_be_service(struct slirp_be *s)
 
 	s->in_service = true;
 	s->npfd = 0;
-	slirp_pollfds_fill(s->slirp, &timeout, slirp_be_add_poll, s);
+	lib.pollfds_fill(s->slirp, &timeout, slirp_be_add_poll, s);
 	if (s->npfd)
 		r = poll(s->pfd, s->npfd, 0);
-	slirp_pollfds_poll(s->slirp, r < 0, slirp_be_get_revents, s);
+	lib.pollfds_poll(s->slirp, r < 0, slirp_be_get_revents, s);
 	slirp_be_run_timers(s);
 
 	timeout = UINT32_MAX;
 	s->npfd = 0;
-	slirp_pollfds_fill(s->slirp, &timeout, slirp_be_add_poll, s);
+	lib.pollfds_fill(s->slirp, &timeout, slirp_be_add_poll, s);
 	slirp_be_sync_watches(s);
 	slirp_be_arm(s, timeout);
 	s->in_service = false;
@@ -429,7 +467,7 @@ static void slirp_be_output(struct net_backend *be, const uint8_t *frame, size_t
 
 	if (len > INT32_MAX)
 		return;
-	slirp_input(s->slirp, frame, (int)len);
+	lib.input(s->slirp, frame, (int)len);
 }
 
 static void slirp_be_output_done(struct net_backend *be)
@@ -460,7 +498,7 @@ static void slirp_be_destroy(struct net_backend *be)
 		loop_bh_delete(s->service_bh);
 	s->service_bh = NULL;
 	if (s->slirp)
-		slirp_cleanup(s->slirp);	/* frees its timers through timer_free */
+		lib.cleanup(s->slirp);	/* frees its timers through timer_free */
 	while (s->timers)
 		slirp_be_timer_free(s->timers, s);
 	if (s->timerfd >= 0)
@@ -777,6 +815,11 @@ int net_slirp_create(struct net_backend *be, const struct net_opt *opts, unsigne
 			return -1;
 	if (slirp_check_opts(&o, err, errlen) < 0)
 		return -1;
+	pthread_once(&lib_once, lib_load);
+	if (!lib.loaded) {
+		snprintf(err, errlen, "cannot load libslirp.so.0 (apt-get install libslirp0)");
+		return -1;
+	}
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -794,7 +837,7 @@ int net_slirp_create(struct net_backend *be, const struct net_opt *opts, unsigne
 		goto fail;
 	}
 	slirp_fill_config(&cfg, &o, s);
-	s->slirp = slirp_new(&cfg, &slirp_be_cb, s);
+	s->slirp = lib.new_(&cfg, &slirp_be_cb, s);
 	if (!s->slirp) {
 		snprintf(err, errlen, "libslirp refused the configuration");
 		goto fail;
@@ -803,7 +846,7 @@ int net_slirp_create(struct net_backend *be, const struct net_opt *opts, unsigne
 		const struct slirp_fwd *f = &o.fwd[i];
 
 		errno = 0;
-		if (slirp_add_hostfwd(s->slirp, f->udp, f->haddr, f->hport, f->gaddr, f->gport) < 0) {
+		if (lib.add_hostfwd(s->slirp, f->udp, f->haddr, f->hport, f->gaddr, f->gport) < 0) {
 			snprintf(err, errlen, "hostfwd=%s: cannot listen on host port %d%s%s", f->spec,
 				 f->hport, errno ? ": " : "", errno ? strerror(errno) : "");
 			goto fail;
