@@ -2,7 +2,8 @@
  * ACPI table builder. See board/acpi.h for the contract.
  *
  * Layout of etc/acpi/tables (QEMU's order): FACS first (it must be 64-byte
- * aligned and the blob is allocated 64-aligned), then DSDT, FACP, APIC,
+ * aligned and the blob is allocated 64-aligned; none on a hardware-reduced
+ * board), then DSDT, FACP, APIC,
  * [HPET], RSDT, XSDT, each 8-aligned. Every pointer is recorded as a linker
  * command, so the fw_cfg script and the direct-boot relocation apply the
  * very same list.
@@ -37,6 +38,7 @@
 #define FADT_F_RESET_REG_SUP	(1u << 10)
 #define FADT_F_USE_PLATFORM_CLOCK (1u << 15)
 #define FADT_F_FORCE_APIC_CLUSTER (1u << 18)
+#define FADT_F_HW_REDUCED_ACPI	(1u << 20)
 #define IAPC_LEGACY_DEVICES	(1u << 0)
 #define IAPC_8042		(1u << 1)
 #define IAPC_VGA_NOT_PRESENT	(1u << 2)
@@ -115,6 +117,22 @@ void acpi_board_desc_pc(struct acpi_board_desc *d, unsigned ncpus, uint32_t pci_
 	d->has_pci = true;
 	d->pci_hole_start = pci_hole_start;
 	d->hpet_addr = ACPI_HPET_ADDR;
+}
+
+void acpi_board_desc_microvm(struct acpi_board_desc *d, unsigned ncpus)
+{
+	memset(d, 0, sizeof(*d));
+	d->ncpus = ncpus;
+	d->lapic_addr = ACPI_LAPIC_ADDR;
+	d->ioapic_addr = ACPI_IOAPIC_ADDR;
+	d->pic = true;
+	d->irq0_override = true;
+	d->hw_reduced = true;
+	d->sleep_ctl = ACPI_MICROVM_GED_REGS + ACPI_GED_SLEEP_CTL;
+	d->sleep_sts = ACPI_MICROVM_GED_REGS + ACPI_GED_SLEEP_STS;
+	d->reset_mmio = ACPI_MICROVM_GED_REGS + ACPI_GED_RESET;
+	d->reset_value = ACPI_GED_RESET_VALUE;
+	d->rtc_century = ACPI_RTC_CENTURY;
 }
 
 /* ---- growable blob ---- */
@@ -334,7 +352,8 @@ static size_t build_fadt(struct builder *bl, const struct acpi_board_desc *d, si
 {
 	struct buf *b = &bl->tables;
 	size_t off = table_begin(bl, "FACP", FADT_REVISION);
-	uint32_t flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_RTC_S4 |
+	uint32_t flags = d->hw_reduced ? FADT_F_HW_REDUCED_ACPI :
+			 FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_RTC_S4 |
 			 FADT_F_USE_PLATFORM_CLOCK;
 	uint16_t boot_arch = 0;
 	uint8_t *p;
@@ -342,8 +361,25 @@ static size_t build_fadt(struct builder *bl, const struct acpi_board_desc *d, si
 	if (!buf_grow(b, FADT_SIZE - HDR_SIZE))
 		return off;
 	p = b->p + off;
-	add_pointer(bl, b->p, ACPI_F_TABLES, off + 36, 4, ACPI_F_TABLES, facs);	/* FIRMWARE_CTRL */
+	if (!d->hw_reduced)	/* FIRMWARE_CTRL: a hardware-reduced board has no FACS */
+		add_pointer(bl, b->p, ACPI_F_TABLES, off + 36, 4, ACPI_F_TABLES, facs);
 	add_pointer(bl, b->p, ACPI_F_TABLES, off + 40, 4, ACPI_F_TABLES, dsdt);	/* DSDT */
+	if (d->hw_reduced) {
+		if (d->reset_mmio) {
+			flags |= FADT_F_RESET_REG_SUP;
+			put_gas(p + 116, GAS_SYSTEM_MEMORY, 8, GAS_ACCESS_BYTE, d->reset_mmio);
+			p[128] = d->reset_value;
+		}
+		p[108] = d->rtc_century;
+		put_le(p + 112, flags, 4);
+		add_pointer(bl, b->p, ACPI_F_TABLES, off + 140, 8, ACPI_F_TABLES, dsdt); /* X_DSDT */
+		if (d->sleep_ctl)	/* SLEEP_CONTROL_REG */
+			put_gas(p + 244, GAS_SYSTEM_MEMORY, 8, GAS_ACCESS_BYTE, d->sleep_ctl);
+		if (d->sleep_sts)	/* SLEEP_STATUS_REG */
+			put_gas(p + 256, GAS_SYSTEM_MEMORY, 8, GAS_ACCESS_BYTE, d->sleep_sts);
+		table_end(bl, off);
+		return off;
+	}
 	put_le(p + 46, d->sci_irq, 2);
 	put_le(p + 48, d->smi_cmd, 4);
 	p[52] = d->acpi_enable;
@@ -367,9 +403,12 @@ static size_t build_fadt(struct builder *bl, const struct acpi_board_desc *d, si
 	if (d->no_vga)
 		boot_arch |= IAPC_VGA_NOT_PRESENT;
 	put_le(p + 109, boot_arch, 2);
-	if (d->reset_port) {
+	if (d->reset_port || d->reset_mmio) {
 		flags |= FADT_F_RESET_REG_SUP;
-		put_gas(p + 116, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, d->reset_port);
+		if (d->reset_port)
+			put_gas(p + 116, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, d->reset_port);
+		else
+			put_gas(p + 116, GAS_SYSTEM_MEMORY, 8, GAS_ACCESS_BYTE, d->reset_mmio);
 		p[128] = d->reset_value;
 	}
 	if (d->ncpus > 8)
@@ -538,13 +577,16 @@ int acpi_build(const struct acpi_board_desc *d, struct acpi_tables *t)
 	memset(t, 0, sizeof(*t));
 	if (!d || !d->ncpus || d->ncpus > ACPI_MAX_CPUS || d->sci_irq >= 16)
 		return -EINVAL;
+	/* hardware-reduced: no fixed hardware for the FADT to name */
+	if (d->hw_reduced && (d->pm_base || d->gpe0_base || d->sci_irq || d->smi_cmd))
+		return -EINVAL;
 	if (d->apic_ids)
 		for (i = 0; i < d->ncpus; i++)
 			if (d->apic_ids[i] > 0xfe)
 				return -EINVAL;	/* xAPIC ids only; 0xff is broadcast */
 
 	add_cmd(&bl, &alloc);
-	facs = build_facs(&bl);
+	facs = d->hw_reduced ? 0 : build_facs(&bl);
 	dsdt = build_dsdt(&bl, d);
 	sdt[nsdt++] = build_fadt(&bl, d, facs, dsdt);
 	sdt[nsdt++] = build_madt(&bl, d);

@@ -3,6 +3,9 @@
  * MADT, DSDT (static AML from board/acpi/dsdt.asl, compiled by iasl at build
  * time) and, if the board has one, HPET.
  *
+ * A hardware-reduced board (microvm) gets no FACS and a FADT whose only
+ * registers are the sleep control/status and reset ones.
+ *
  * Contract
  * - acpi_build() turns a struct acpi_board_desc into one blob of tables
  *   ("etc/acpi/tables"), the RSDP ("etc/acpi/rsdp") and an ordered list of
@@ -65,6 +68,20 @@ struct fw_cfg;
 #define ACPI_PC_PCI_IRQ_MASK	((1u << 5) | (1u << 9) | (1u << 10) | (1u << 11))
 #define ACPI_RTC_CENTURY	0x32
 
+/*
+ * microvm (QEMU's values): hardware-reduced ACPI; the sleep control/status
+ * and reset registers are bytes of the "acpi-ged" register block.
+ */
+#define ACPI_MICROVM_GED_REGS	0xfea00200u
+#define ACPI_GED_SLEEP_CTL	0x00	/* SLP_TYP << 2 | SLP_EN */
+#define ACPI_GED_SLEEP_STS	0x01
+#define ACPI_GED_RESET		0x02
+#define ACPI_GED_REGS_SIZE	0x03
+#define ACPI_GED_RESET_VALUE	0x42
+#define ACPI_GED_SLP_TYP_S5	5	/* the microvm DSDT's \_S5 */
+#define ACPI_GED_SLP_TYP_SHIFT	2
+#define ACPI_GED_SLP_EN		0x20
+
 struct acpi_board_desc {
 	unsigned ncpus;			/* 1..ACPI_MAX_CPUS */
 	const uint32_t *apic_ids;	/* NULL: 0..ncpus-1 */
@@ -82,7 +99,8 @@ struct acpi_board_desc {
 	uint16_t sci_irq;
 	uint16_t smi_cmd;		/* 0: always in ACPI mode */
 	uint8_t acpi_enable, acpi_disable;
-	uint16_t reset_port;		/* 0: no reset register */
+	uint16_t reset_port;		/* 0: no reset register in I/O space */
+	uint64_t reset_mmio;		/* reset register in memory, if no reset_port; 0: none */
 	uint8_t reset_value;
 	uint8_t rtc_century;		/* CMOS index of the century, 0 = none */
 
@@ -95,12 +113,26 @@ struct acpi_board_desc {
 	bool has_hpet;
 	uint32_t hpet_addr;
 
+	/*
+	 * HW_REDUCED_ACPI: no PM1/PM timer/GPE blocks, no SCI/SMI, no FACS;
+	 * sleep through the byte registers below (memory space, 0: none).
+	 * pm_base, gpe0_base, sci_irq and smi_cmd must be 0.
+	 */
+	bool hw_reduced;
+	uint64_t sleep_ctl, sleep_sts;
+
 	const uint8_t *dsdt;		/* NULL: the built-in DSDT for has_pci */
 	size_t dsdt_len;
 };
 
 /* QEMU-pc defaults for ncpus CPUs; pci_hole_start is where low RAM ends. */
 void acpi_board_desc_pc(struct acpi_board_desc *d, unsigned ncpus, uint32_t pci_hole_start);
+/*
+ * microvm: hardware-reduced FADT with the GED sleep/reset registers, MADT
+ * with PCAT_COMPAT and the ISA IRQ 0 -> GSI 2 override (our GSI router wires
+ * the PIT there), no PCI interrupt overrides; the microvm DSDT.
+ */
+void acpi_board_desc_microvm(struct acpi_board_desc *d, unsigned ncpus);
 
 enum acpi_file { ACPI_F_TABLES, ACPI_F_RSDP };
 

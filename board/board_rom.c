@@ -2,6 +2,11 @@
  * ROM registry: blobs at guest addresses (copied into guest memory by the
  * last reset handler, on every reset, after the devices reset) and blobs that
  * are only fw_cfg files (fw_cfg lists them with rom_count()/rom_get()).
+ *
+ * The same last reset handler gives a board without a PAM chipset (microvm)
+ * QEMU microvm's BIOS area: 0xE0000-0xFFFFF is writable RAM that holds the
+ * BIOS image's last 128 KiB again after every reset. On pc the i440fx's PAM
+ * registers decide instead (board_mem.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +14,31 @@
 #include <string.h>
 
 #include "board/board.h"
+#include "board/device.h"
 #include "board/log.h"
+
+/* PAM regions of 0xE0000-0xFFFFF (board.h): 0 is 0xF0000, 9..12 the 0xE segments */
+#define PAM_REGION_F		0
+#define PAM_REGION_E_FIRST	9
+#define PAM_REGION_E_LAST	12
+
+static void bios_ram_reset(struct board *b)
+{
+	uint64_t alias;
+	unsigned i;
+
+	if (!b->bios || device_find_type(b, "i440fx", NULL) || b->mem.below_4g < BOARD_LOW_END)
+		return;
+	alias = b->bios_size < BOARD_ISA_BIOS_SIZE ? b->bios_size : BOARD_ISA_BIOS_SIZE;
+	board_pam_set(b, PAM_REGION_F, PAM_RE | PAM_WE);
+	for (i = PAM_REGION_E_FIRST; i <= PAM_REGION_E_LAST; i++)
+		board_pam_set(b, i, PAM_RE | PAM_WE);
+	/* what the guest wrote there last time goes; a BIOS smaller than 128 KiB sits at the top */
+	memset(b->mem.ram + BOARD_ISA_BIOS_BASE, 0, BOARD_ISA_BIOS_SIZE - alias);
+	if (gmem_write(&b->mem, BOARD_LOW_END - alias, b->bios + b->bios_size - alias, alias) < 0)
+		guest_error("rom: no RAM under the BIOS area at 0x%llx\n",
+			    (unsigned long long)BOARD_ISA_BIOS_BASE);
+}
 
 int rom_add_blob(struct board *b, const char *name, const void *data, size_t len, uint64_t gpa)
 {
@@ -71,6 +100,7 @@ static void rom_reset(void *opaque, enum reset_cause cause)
 	unsigned i;
 
 	(void)cause;
+	bios_ram_reset(b);
 	for (i = 0; i < b->nroms; i++) {
 		const struct rom_blob *r = &b->roms[i];
 

@@ -80,6 +80,12 @@ static void pic_init(void)
 	outb(PIC2_DATA, 0xff);
 }
 
+void bios_pic_mask_all(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
 void bios_setup(void)
 {
 	u8 *bda = phys(0);

@@ -91,6 +91,7 @@ u32 boot_reserved_top(void)
 void boot_enter32(u32 entry, u32 zero_page)
 {
 	post(POST_BOOT32);
+	bios_pic_mask_all();
 	__asm__ volatile("cli\n\t"
 			 "xorl %%ebp, %%ebp\n\t"
 			 "xorl %%edi, %%edi\n\t"

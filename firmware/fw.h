@@ -185,6 +185,10 @@ void pci_setup(void);
 
 /* ---- bios.c, bios16.S: legacy state and real-mode services -------------------- */
 void bios_setup(void);
+/* Mask both 8259s before a 32-bit kernel or program runs: they deliver at
+ * vector base 0x08, which is #DF in protected mode, and a kernel on
+ * hardware-reduced ACPI (microvm) never reprograms them. */
+void bios_pic_mask_all(void);
 /* Copy the final e820 map where int 15h finds it (after mem_finish). */
 void bios_publish_e820(void);
 void mptable_setup(void);

@@ -134,6 +134,7 @@ static void load_segments(const struct file_src *f, const struct kimg *k)
 static void __attribute__((noreturn)) enter_flat(u8 code, u32 entry, u32 eax, u32 ebx)
 {
 	post(code);
+	bios_pic_mask_all();
 	__asm__ volatile("cli\n\t"
 			 "cld\n\t"
 			 "xorl %%edx, %%edx\n\t"

@@ -338,6 +338,16 @@ static int opt_machine(struct parser *p, const char *opt, const char *arg)
 				ret = fail(p, "%s: dumpdtb needs a file name", opt);
 			free(c->dumpdtb);
 			c->dumpdtb = xstrdup(kv.val);
+		} else if (!strcmp(kv.key, "acpi")) {
+			bool b;
+
+			/* QEMU's OnOffAuto: auto is on for both boards */
+			if (!strcmp(kv.val, "auto"))
+				c->no_acpi = false;
+			else if (parse_bool(kv.val, &b))
+				ret = fail(p, "%s: acpi must be on, off or auto, not '%s'", opt, kv.val);
+			else
+				c->no_acpi = !b;
 		} else if (!strcmp(kv.key, "dumpacpi")) {
 			if (!*kv.val)
 				ret = fail(p, "%s: dumpacpi needs a directory", opt);
@@ -977,7 +987,7 @@ const char *cli_usage(void)
 	"\n"
 	"Machine:\n"
 	"  -M, -machine TYPE[,accel=kvm|tcg[:...]][,kernel-irqchip=on|split|off]\n"
-	"               [,dumpdtb=FILE][,dumpacpi=DIR]      TYPE: pc (default), microvm\n"
+	"               [,dumpdtb=FILE][,dumpacpi=DIR][,acpi=on|off]  TYPE: pc (default), microvm\n"
 	"  -accel kvm|tcg[,kernel-irqchip=...]  accelerator (default: kvm, else tcg)\n"
 	"  -enable-kvm                          same as -accel kvm\n"
 	"  -cpu MODEL[,+flag][,-flag]           MODEL: max (default), host, qemu64, ...\n"

@@ -59,6 +59,7 @@ struct vm_config {
 	char accel[CLI_MAX_ACCELS][8];	/* tried in order, as QEMU's accel=kvm:tcg */
 	enum irqchip_mode irqchip;
 	char *dumpdtb, *dumpacpi;
+	bool no_acpi;			/* -machine acpi=off: no ACPI tables */
 
 	char *cpu_model;		/* NULL: the accelerator's default */
 	unsigned ncpu_flags;

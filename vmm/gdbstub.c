@@ -20,36 +20,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define GDB_PACKET_MAX	4096		/* what we advertise (PacketSize) */
-#define GDB_RX_MAX	(GDB_PACKET_MAX * 2 + 64)
-#define GDB_MEM_MAX	((GDB_PACKET_MAX - 16) / 2)	/* bytes per m reply */
-#define GDB_SIGINT	2
-#define GDB_SIGTRAP	5
-#define GDB_NO_STEP	-1
-
-struct gdbstub {
-	struct loop *loop;
-	struct gdb_target t;
-	int listen_fd, fd;
-	bool holding;			/* the stub holds the vCPUs stopped */
-	bool start_hold;		/* ... since -S, until a client continues */
-	unsigned cpu_g;			/* Hg: registers and memory */
-	int cpu_c;			/* Hc: the vCPU s steps; -1: cpu_g */
-	/* breakpoints (every vCPU) and what the vCPUs were last armed with */
-	struct accel_debug bp;
-	bool armed;			/* some vCPU may have a step or breakpoint armed */
-	int step_cpu;			/* the vCPU stepping, or GDB_NO_STEP */
-	bool debug_warned;		/* the accelerator's refusal was printed once */
-	bool swbreak, hwbreak;		/* gdb takes these stop reasons */
-	/* a vCPU's ACCEL_RUN_DEBUG, from its thread to the main loop */
-	atomic_int debug_cpu;		/* -1: none */
-	struct loop_bh *debug_bh;
-	char rx[GDB_RX_MAX];
-	size_t rx_len;
-	char *out;			/* reply being built */
-	size_t out_len, out_cap;
-};
-
 /* ---- packets ------------------------------------------------------------------------ */
 
 static const char hexdig[] = "0123456789abcdef";
@@ -146,7 +116,7 @@ static void send_packet(struct gdbstub *g, const char *data, size_t n)
 	free(pkt);
 }
 
-static void reply(struct gdbstub *g, const char *s)
+void gdb_reply(struct gdbstub *g, const char *s)
 {
 	send_packet(g, s, strlen(s));
 }
@@ -158,7 +128,7 @@ static void reply_out(struct gdbstub *g)
 
 /* ---- the guest ------------------------------------------------------------------- */
 
-static void hold(struct gdbstub *g)
+void gdb_hold(struct gdbstub *g)
 {
 	if (!g->holding) {
 		g->t.stop(g->t.opaque);
@@ -168,7 +138,7 @@ static void hold(struct gdbstub *g)
 	}
 }
 
-static void release(struct gdbstub *g)
+void gdb_release(struct gdbstub *g)
 {
 	if (g->holding) {
 		g->holding = false;
@@ -182,11 +152,11 @@ static void stop_reply(struct gdbstub *g, int sig)
 	char buf[48];
 
 	snprintf(buf, sizeof(buf), "T%02xthread:%x;", sig, g->cpu_g + 1);
-	reply(g, buf);
+	gdb_reply(g, buf);
 }
 
 /* Parse a hex number ending at one of the stop characters (or the end). */
-static bool parse_hex(const char **p, uint64_t *v, const char *stops)
+bool gdb_parse_hex(const char **p, uint64_t *v, const char *stops)
 {
 	const char *s = *p;
 	uint64_t x = 0;
@@ -206,7 +176,7 @@ static bool parse_hex(const char **p, uint64_t *v, const char *stops)
 }
 
 /* gdb thread ids: -1 all, 0 any, else vCPU index + 1. */
-static bool parse_thread(struct gdbstub *g, const char *p, unsigned *cpu)
+bool gdb_parse_thread(struct gdbstub *g, const char *p, unsigned *cpu)
 {
 	uint64_t id;
 
@@ -214,13 +184,13 @@ static bool parse_thread(struct gdbstub *g, const char *p, unsigned *cpu)
 		*cpu = 0;
 		return true;
 	}
-	if (!parse_hex(&p, &id, "") || id == 0 || id > g->t.ncpus)
+	if (!gdb_parse_hex(&p, &id, "") || id == 0 || id > g->t.ncpus)
 		return false;
 	*cpu = (unsigned)id - 1;
 	return true;
 }
 
-static int get_state(struct gdbstub *g, struct cpu_state *s)
+int gdb_get_state(struct gdbstub *g, struct cpu_state *s)
 {
 	return g->t.get_state(g->t.opaque, g->cpu_g, s);
 }
@@ -229,8 +199,8 @@ static void cmd_read_regs(struct gdbstub *g)
 {
 	struct cpu_state s;
 
-	if (get_state(g, &s)) {
-		reply(g, "E14");
+	if (gdb_get_state(g, &s)) {
+		gdb_reply(g, "E14");
 		return;
 	}
 	out_reset(g);
@@ -278,11 +248,11 @@ static void cmd_write_regs(struct gdbstub *g, const char *p)
 	for (unsigned i = 0; i < gdb_nregs; i++)
 		need += gdb_regs[i].bits / 4;
 	if (strlen(p) != need) {
-		reply(g, "E22");
+		gdb_reply(g, "E22");
 		return;
 	}
-	if (get_state(g, &s)) {
-		reply(g, "E14");
+	if (gdb_get_state(g, &s)) {
+		gdb_reply(g, "E14");
 		return;
 	}
 	for (unsigned i = 0; i < gdb_nregs; i++) {
@@ -290,14 +260,14 @@ static void cmd_write_regs(struct gdbstub *g, const char *p)
 		bool skip;
 
 		if (parse_reg_value(p, gdb_regs[i].bits / 8, &v, &skip)) {
-			reply(g, "E22");
+			gdb_reply(g, "E22");
 			return;
 		}
 		if (!skip)
 			gdb_reg_set(&s, i, v);
 		p += gdb_regs[i].bits / 4;
 	}
-	reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
+	gdb_reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
 }
 
 static void cmd_read_reg(struct gdbstub *g, const char *p)
@@ -305,12 +275,12 @@ static void cmd_read_reg(struct gdbstub *g, const char *p)
 	struct cpu_state s;
 	uint64_t n, v;
 
-	if (!parse_hex(&p, &n, "") || n >= gdb_nregs) {
-		reply(g, "E22");
+	if (!gdb_parse_hex(&p, &n, "") || n >= gdb_nregs) {
+		gdb_reply(g, "E22");
 		return;
 	}
-	if (get_state(g, &s)) {
-		reply(g, "E14");
+	if (gdb_get_state(g, &s)) {
+		gdb_reply(g, "E14");
 		return;
 	}
 	out_reset(g);
@@ -329,18 +299,18 @@ static void cmd_write_reg(struct gdbstub *g, const char *p)
 	uint64_t n, v;
 	bool skip;
 
-	if (!parse_hex(&p, &n, "=") || *p != '=' || n >= gdb_nregs ||
+	if (!gdb_parse_hex(&p, &n, "=") || *p != '=' || n >= gdb_nregs ||
 	    strlen(p + 1) != gdb_regs[n].bits / 4 || parse_reg_value(p + 1, gdb_regs[n].bits / 8, &v, &skip)) {
-		reply(g, "E22");
+		gdb_reply(g, "E22");
 		return;
 	}
-	if (get_state(g, &s)) {
-		reply(g, "E14");
+	if (gdb_get_state(g, &s)) {
+		gdb_reply(g, "E14");
 		return;
 	}
 	if (!skip)
 		gdb_reg_set(&s, (unsigned)n, v);
-	reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
+	gdb_reply(g, g->t.set_state(g->t.opaque, g->cpu_g, &s) ? "E14" : "OK");
 }
 
 /*
@@ -352,7 +322,7 @@ static size_t mem_access(struct gdbstub *g, uint64_t la, uint8_t *buf, size_t le
 	struct cpu_state s;
 	size_t done = 0;
 
-	if (get_state(g, &s))
+	if (gdb_get_state(g, &s))
 		return 0;
 	while (done < len) {
 		uint64_t pa, left;
@@ -377,19 +347,19 @@ static void cmd_read_mem(struct gdbstub *g, const char *p)
 	uint8_t buf[GDB_MEM_MAX];
 	size_t got;
 
-	if (!parse_hex(&p, &addr, ",") || *p++ != ',' || !parse_hex(&p, &len, "") ) {
-		reply(g, "E22");
+	if (!gdb_parse_hex(&p, &addr, ",") || *p++ != ',' || !gdb_parse_hex(&p, &len, "") ) {
+		gdb_reply(g, "E22");
 		return;
 	}
 	if (len > sizeof(buf))
 		len = sizeof(buf);
 	if (!len) {
-		reply(g, "");
+		gdb_reply(g, "");
 		return;
 	}
 	got = mem_access(g, addr, buf, (size_t)len, false);
 	if (!got) {
-		reply(g, "E14");
+		gdb_reply(g, "E14");
 		return;
 	}
 	out_reset(g);
@@ -402,271 +372,27 @@ static void cmd_write_mem(struct gdbstub *g, const char *p)
 	uint64_t addr, len;
 	uint8_t buf[GDB_PACKET_MAX];
 
-	if (!parse_hex(&p, &addr, ",") || *p++ != ',' || !parse_hex(&p, &len, ":") || *p++ != ':' ||
+	if (!gdb_parse_hex(&p, &addr, ",") || *p++ != ',' || !gdb_parse_hex(&p, &len, ":") || *p++ != ':' ||
 	    len > sizeof(buf) || strlen(p) != len * 2) {
-		reply(g, "E22");
+		gdb_reply(g, "E22");
 		return;
 	}
 	for (uint64_t i = 0; i < len; i++) {
 		int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
-			reply(g, "E22");
+			gdb_reply(g, "E22");
 			return;
 		}
 		buf[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (len && mem_access(g, addr, buf, (size_t)len, true) != len) {
-		reply(g, "E14");
+		gdb_reply(g, "E14");
 		return;
 	}
-	reply(g, "OK");
+	gdb_reply(g, "OK");
 }
 
-/* ---- stepping and breakpoints (accel.h set_debug) ------------------------------------ */
-
-static void debug_refused(struct gdbstub *g, int r, const char *err)
-{
-	if (r != -ENOSYS || !g->debug_warned)
-		fprintf(stderr, "bringup: gdb: %s\n", err[0] ? err : "cannot arm the vCPU");
-	if (r == -ENOSYS)
-		g->debug_warned = true;
-}
-
-/*
- * Arm every (held) vCPU with the breakpoints, and step_cpu with a step too.
- * Nothing to arm or disarm: no call, so c works without the hook.
- */
-static int debug_apply(struct gdbstub *g, int step_cpu)
-{
-	bool want = g->bp.nhw || g->bp.nsw || step_cpu != GDB_NO_STEP;
-	char err[200];
-
-	if (!want && !g->armed)
-		return 0;
-	if (!g->t.set_debug) {
-		debug_refused(g, -ENOSYS, "this VMM gives the stub no single-step or breakpoints");
-		return -ENOSYS;
-	}
-	for (unsigned i = 0; i < g->t.ncpus; i++) {
-		struct accel_debug d = g->bp;
-		int r;
-
-		d.single_step = (int)i == step_cpu;
-		err[0] = 0;
-		r = g->t.set_debug(g->t.opaque, i, &d, err, sizeof(err));
-		if (r == -ENOSYS && !want)
-			continue;	/* nothing was armed there */
-		if (r) {
-			debug_refused(g, r, err);
-			return r;
-		}
-		if (want)
-			g->armed = true;
-	}
-	g->armed = want;
-	g->step_cpu = step_cpu;
-	return 0;
-}
-
-/* c, s, vCont: arm and let the vCPUs run; the reply is the stop to come. */
-static void resume(struct gdbstub *g, int step_cpu)
-{
-	int r;
-
-	hold(g);
-	r = debug_apply(g, step_cpu);
-	if (r) {
-		/* gdb takes an error as "stopped where it was" */
-		reply(g, r == -ENOSYS ? "E38" : "E14");
-		return;
-	}
-	release(g);
-}
-
-/* The optional address of c/s/C/S: resume there. */
-static bool resume_at(struct gdbstub *g, const char *a)
-{
-	struct cpu_state s;
-	uint64_t addr;
-
-	if (!*a)
-		return true;
-	if (!parse_hex(&a, &addr, "") || get_state(g, &s))
-		return false;
-	s.rip = addr;
-	return g->t.set_state(g->t.opaque, g->cpu_g, &s) == 0;
-}
-
-static int bp_find(const uint64_t *list, unsigned n, uint64_t addr)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (list[i] == addr)
-			return (int)i;
-	return -1;
-}
-
-/* Z0/z0 (software), Z1/z1 (hardware): ",ADDR,KIND"; watchpoints are not supported. */
-static void cmd_breakpoint(struct gdbstub *g, const char *p)
-{
-	bool insert = p[0] == 'Z', hw = p[1] == '1';
-	uint64_t *list = hw ? g->bp.hw : g->bp.sw;
-	unsigned *n = hw ? &g->bp.nhw : &g->bp.nsw;
-	unsigned max = hw ? ACCEL_DEBUG_HW_MAX : ACCEL_DEBUG_SW_MAX;
-	const char *q = p + 2;
-	uint64_t addr, kind;
-	int i, r;
-
-	if (p[1] != '0' && p[1] != '1') {
-		reply(g, "");
-		return;
-	}
-	if (*q++ != ',' || !parse_hex(&q, &addr, ",") || *q++ != ',' ||
-	    !parse_hex(&q, &kind, "") || kind > 15) {
-		reply(g, "E22");
-		return;
-	}
-	i = bp_find(list, *n, addr);
-	if (!insert) {
-		if (i >= 0) {
-			list[i] = list[--*n];
-			debug_apply(g, GDB_NO_STEP);
-		}
-		reply(g, "OK");
-		return;
-	}
-	if (i >= 0) {
-		reply(g, "OK");
-		return;
-	}
-	/* never "" (unsupported): gdb would patch int3 into the guest instead */
-	if (!g->t.set_debug) {
-		debug_refused(g, -ENOSYS, "this VMM gives the stub no single-step or breakpoints");
-		reply(g, "E22");
-		return;
-	}
-	if (*n == max) {
-		reply(g, "E28");
-		return;
-	}
-	list[(*n)++] = addr;
-	r = debug_apply(g, GDB_NO_STEP);
-	if (r) {
-		--*n;
-		debug_apply(g, GDB_NO_STEP);
-		reply(g, r == -ENOSPC ? "E28" : "E22");
-		return;
-	}
-	reply(g, "OK");
-}
-
-/*
- * vCont;ACTION[:THREAD]... with c, C sig, s, S sig (signals are not
- * delivered). All-stop: every vCPU runs; the first s names the one that
- * steps.
- */
-static void cmd_vcont(struct gdbstub *g, const char *p)
-{
-	int step = GDB_NO_STEP;
-
-	if (!strcmp(p, "?")) {
-		reply(g, "vCont;c;C;s;S");
-		return;
-	}
-	if (*p != ';') {
-		reply(g, "E22");
-		return;
-	}
-	while (*p == ';') {
-		char act = *++p, tid[24];
-		unsigned cpu = g->cpu_g;
-		uint64_t sig;
-		size_t n;
-
-		if (act != 'c' && act != 's' && act != 'C' && act != 'S') {
-			reply(g, "E22");
-			return;
-		}
-		p++;
-		if ((act == 'C' || act == 'S') && (!parse_hex(&p, &sig, ":;") || sig > 0xff)) {
-			reply(g, "E22");
-			return;
-		}
-		if (*p == ':') {
-			n = strcspn(++p, ";");
-			if (!n || n >= sizeof(tid)) {
-				reply(g, "E22");
-				return;
-			}
-			memcpy(tid, p, n);
-			tid[n] = 0;
-			if (!parse_thread(g, tid, &cpu)) {
-				reply(g, "E22");
-				return;
-			}
-			if (!strcmp(tid, "-1") || !strcmp(tid, "0"))
-				cpu = g->cpu_g;
-			p += n;
-		}
-		if (*p && *p != ';') {
-			reply(g, "E22");
-			return;
-		}
-		if ((act == 's' || act == 'S') && step == GDB_NO_STEP)
-			step = (int)cpu;
-	}
-	resume(g, step);
-}
-
-/* A vCPU stopped on a step or breakpoint (main loop, after gdbstub_debug_stop). */
-static void debug_stop_bh(void *opaque)
-{
-	struct gdbstub *g = opaque;
-	int cpu = atomic_exchange(&g->debug_cpu, -1);
-	const char *why = "";
-	struct cpu_state s;
-	char buf[64];
-
-	if (cpu < 0 || g->holding)
-		return;		/* that stop is one the client has already (Ctrl-C) */
-	hold(g);
-	if (g->fd < 0) {
-		release(g);	/* nobody to tell: the client left meanwhile */
-		return;
-	}
-	g->cpu_g = (unsigned)cpu;
-	/*
-	 * The reason only where gdb's PC (RIP) is the breakpoint's (linear)
-	 * address: gdb silently resumes from a "breakpoint" it does not know
-	 * (real mode with a CS base), while a plain SIGTRAP stops it.
-	 */
-	if (cpu != g->step_cpu && !get_state(g, &s)) {
-		uint64_t lin = s.seg[SEG_CS].base + s.rip;
-
-		if (cpu_state_code_bits(&s) != 64)
-			lin &= 0xffffffffu;
-		if (lin != s.rip)
-			;
-		else if (g->swbreak && bp_find(g->bp.sw, g->bp.nsw, lin) >= 0)
-			why = "swbreak:;";
-		else if (g->hwbreak && bp_find(g->bp.hw, g->bp.nhw, lin) >= 0)
-			why = "hwbreak:;";
-	}
-	snprintf(buf, sizeof(buf), "T%02x%sthread:%x;", GDB_SIGTRAP, why, (unsigned)cpu + 1);
-	reply(g, buf);
-}
-
-void gdbstub_debug_stop(struct gdbstub *g, unsigned cpu)
-{
-	int none = -1;
-
-	if (!g)
-		return;
-	atomic_compare_exchange_strong(&g->debug_cpu, &none, (int)cpu);
-	loop_bh_schedule(g->debug_bh);
-}
-
-/* "FEATURE" among qSupported's "name+;name-;name=value" list. */
 static bool gdb_has_feature(const char *p, const char *f)
 {
 	size_t n = strlen(f);
@@ -687,17 +413,17 @@ static void cmd_xfer_features(struct gdbstub *g, const char *p)
 	size_t total;
 
 	if (strncmp(p, "target.xml:", 11)) {
-		reply(g, "E00");
+		gdb_reply(g, "E00");
 		return;
 	}
 	p += 11;
-	if (!xml || !parse_hex(&p, &off, ",") || *p++ != ',' || !parse_hex(&p, &len, "")) {
-		reply(g, "E00");
+	if (!xml || !gdb_parse_hex(&p, &off, ",") || *p++ != ',' || !gdb_parse_hex(&p, &len, "")) {
+		gdb_reply(g, "E00");
 		return;
 	}
 	total = strlen(xml);
 	if (off >= total) {
-		reply(g, "l");
+		gdb_reply(g, "l");
 		return;
 	}
 	if (len > GDB_PACKET_MAX - 8)
@@ -719,14 +445,14 @@ static void cmd_query(struct gdbstub *g, const char *p)
 		g->hwbreak = gdb_has_feature(p, "hwbreak+");
 		snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+",
 			 GDB_PACKET_MAX);
-		reply(g, buf);
+		gdb_reply(g, buf);
 	} else if (!strncmp(p, "qXfer:features:read:", 20)) {
 		cmd_xfer_features(g, p + 20);
 	} else if (!strcmp(p, "qAttached")) {
-		reply(g, "1");
+		gdb_reply(g, "1");
 	} else if (!strcmp(p, "qC")) {
 		snprintf(buf, sizeof(buf), "QC%x", g->cpu_g + 1);
-		reply(g, buf);
+		gdb_reply(g, buf);
 	} else if (!strcmp(p, "qfThreadInfo")) {
 		out_reset(g);
 		out_str(g, "m");
@@ -736,12 +462,12 @@ static void cmd_query(struct gdbstub *g, const char *p)
 		}
 		reply_out(g);
 	} else if (!strcmp(p, "qsThreadInfo")) {
-		reply(g, "l");
+		gdb_reply(g, "l");
 	} else if (!strncmp(p, "qThreadExtraInfo,", 17)) {
 		unsigned cpu;
 
-		if (!parse_thread(g, p + 17, &cpu)) {
-			reply(g, "E22");
+		if (!gdb_parse_thread(g, p + 17, &cpu)) {
+			gdb_reply(g, "E22");
 			return;
 		}
 		snprintf(buf, sizeof(buf), "vCPU %u", cpu);
@@ -749,9 +475,9 @@ static void cmd_query(struct gdbstub *g, const char *p)
 		out_hex(g, buf, strlen(buf));
 		reply_out(g);
 	} else if (!strncmp(p, "qSymbol", 7)) {
-		reply(g, "OK");
+		gdb_reply(g, "OK");
 	} else {
-		reply(g, "");		/* qOffsets, qTStatus, ...: not supported */
+		gdb_reply(g, "");		/* qOffsets, qTStatus, ...: not supported */
 	}
 }
 
@@ -762,7 +488,7 @@ static void handle_packet(struct gdbstub *g, const char *p)
 
 	switch (p[0]) {
 	case '?':
-		hold(g);
+		gdb_hold(g);
 		stop_reply(g, GDB_SIGTRAP);
 		return;
 	case 'g':
@@ -784,39 +510,39 @@ static void handle_packet(struct gdbstub *g, const char *p)
 		cmd_write_mem(g, p + 1);
 		return;
 	case 'H':
-		if ((p[1] != 'g' && p[1] != 'c') || !parse_thread(g, p + 2, &cpu)) {
-			reply(g, "E22");
+		if ((p[1] != 'g' && p[1] != 'c') || !gdb_parse_thread(g, p + 2, &cpu)) {
+			gdb_reply(g, "E22");
 			return;
 		}
 		if (p[1] == 'g')
 			g->cpu_g = cpu;
 		else
 			g->cpu_c = !strcmp(p + 2, "-1") || !strcmp(p + 2, "0") ? -1 : (int)cpu;
-		reply(g, "OK");
+		gdb_reply(g, "OK");
 		return;
 	case 'T':
-		reply(g, parse_thread(g, p + 1, &cpu) ? "OK" : "E22");
+		gdb_reply(g, gdb_parse_thread(g, p + 1, &cpu) ? "OK" : "E22");
 		return;
 	case 'c':
 	case 's':
-		hold(g);
-		if (!resume_at(g, p + 1)) {
-			reply(g, "E22");
+		gdb_hold(g);
+		if (!gdb_resume_at(g, p + 1)) {
+			gdb_reply(g, "E22");
 			return;
 		}
 		/* the stop reply comes with the next stop */
-		resume(g, p[0] == 'c' ? GDB_NO_STEP : g->cpu_c >= 0 ? g->cpu_c : (int)g->cpu_g);
+		gdb_resume(g, p[0] == 'c' ? GDB_NO_STEP : g->cpu_c >= 0 ? g->cpu_c : (int)g->cpu_g);
 		return;
 	case 'Z':
 	case 'z':
-		cmd_breakpoint(g, p);
+		gdb_cmd_breakpoint(g, p);
 		return;
 	case 'k':
 		g->t.kill(g->t.opaque);
 		client_close(g);
 		return;
 	case 'D':
-		reply(g, "OK");
+		gdb_reply(g, "OK");
 		g->start_hold = false;		/* detach: the guest runs */
 		client_close(g);
 		return;
@@ -825,19 +551,19 @@ static void handle_packet(struct gdbstub *g, const char *p)
 		return;
 	case 'v':
 		if (!strncmp(p, "vKill", 5)) {
-			reply(g, "OK");
+			gdb_reply(g, "OK");
 			g->t.kill(g->t.opaque);
 			client_close(g);
 			return;
 		}
 		if (!strncmp(p, "vCont", 5)) {
-			cmd_vcont(g, p + 5);
+			gdb_cmd_vcont(g, p + 5);
 			return;
 		}
-		reply(g, "");		/* vMustReplyEmpty, vFile, ...: not supported */
+		gdb_reply(g, "");		/* vMustReplyEmpty, vFile, ...: not supported */
 		return;
 	default:
-		reply(g, "");
+		gdb_reply(g, "");
 		return;
 	}
 }
@@ -857,7 +583,7 @@ static void process_rx(struct gdbstub *g)
 		if (c == 0x03) {
 			i++;
 			if (!g->holding) {
-				hold(g);
+				gdb_hold(g);
 				stop_reply(g, GDB_SIGINT);
 			}
 			continue;
@@ -924,12 +650,12 @@ static void client_close(struct gdbstub *g)
 	g->bp.nhw = g->bp.nsw = 0;
 	if (g->armed) {
 		g->t.stop(g->t.opaque);
-		debug_apply(g, GDB_NO_STEP);
+		gdb_debug_apply(g, GDB_NO_STEP);
 		g->t.resume(g->t.opaque);
 	}
 	/* a guest nobody debugs runs again, unless -S still waits for a first c */
 	if (!g->start_hold)
-		release(g);
+		gdb_release(g);
 }
 
 static void client_ready(void *opaque, int fd, uint32_t events)
@@ -972,7 +698,7 @@ static void listen_ready(void *opaque, int fd, uint32_t events)
 	g->cpu_c = -1;
 	g->swbreak = g->hwbreak = false;
 	g->debug_warned = false;
-	hold(g);		/* as QEMU: an attaching debugger stops the guest */
+	gdb_hold(g);		/* as QEMU: an attaching debugger stops the guest */
 }
 
 struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
@@ -995,7 +721,7 @@ struct gdbstub *gdbstub_new(struct loop *l, const char *host, unsigned port,
 	g->step_cpu = GDB_NO_STEP;
 	g->cpu_c = -1;
 	atomic_init(&g->debug_cpu, -1);
-	g->debug_bh = loop_bh_new(l, debug_stop_bh, g);
+	g->debug_bh = loop_bh_new(l, gdb_debug_stop_bh, g);
 	if (!g->debug_bh) {
 		snprintf(err, errlen, "-gdb: out of memory");
 		free(g);
@@ -1051,7 +777,7 @@ void gdbstub_exited(struct gdbstub *g, int status)
 	if (!g || g->fd < 0)
 		return;
 	snprintf(buf, sizeof(buf), "W%02x", status & 0xff);
-	reply(g, buf);
+	gdb_reply(g, buf);
 }
 
 void gdbstub_free(struct gdbstub *g)
@@ -1064,7 +790,7 @@ void gdbstub_free(struct gdbstub *g)
 		loop_del_fd(g->loop, g->listen_fd);
 		close(g->listen_fd);
 	}
-	release(g);
+	gdb_release(g);
 	loop_bh_delete(g->debug_bh);
 	free(g->out);
 	free(g);

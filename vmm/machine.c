@@ -370,12 +370,15 @@ static int build_acpi(struct machine *m, char *err, size_t errlen)
 {
 	struct acpi_board_desc d;
 	uint64_t hole = m->board.mem.below_4g;
+	unsigned ncpus = m->board.ncpus ? m->board.ncpus : m->cfg->smp;
 	int r;
 
-	if (m->cfg->machine != MACHINE_PC)
-		return 0;	/* microvm: no ACPI, as QEMU's default for it */
-	acpi_board_desc_pc(&d, m->board.ncpus ? m->board.ncpus : m->cfg->smp,
-			   hole < GMEM_4G ? (uint32_t)hole : 0xe0000000u);
+	if (m->cfg->no_acpi)
+		return 0;	/* -machine acpi=off */
+	if (m->cfg->machine == MACHINE_PC)
+		acpi_board_desc_pc(&d, ncpus, hole < GMEM_4G ? (uint32_t)hole : 0xe0000000u);
+	else
+		acpi_board_desc_microvm(&d, ncpus);	/* QEMU's microvm: acpi=on by default */
 	if (m->board.ncpus)
 		d.apic_ids = m->board.cpu_apic_id;
 	r = acpi_build(&d, &m->acpi);

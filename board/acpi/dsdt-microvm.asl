@@ -4,10 +4,14 @@
  */
 DefinitionBlock ("", "DSDT", 2, "BOCHS ", "BXPC    ", 0x00000001)
 {
-    /* S5 soft-off: SLP_TYP 0, as on the pc board */
+    /*
+     * S5 soft-off: SLP_TYP 5, written with SLP_EN to the FADT's sleep
+     * control register (the acpi-ged block, hardware-reduced ACPI as QEMU's
+     * microvm)
+     */
     Name (_S5, Package (0x04)
     {
-        Zero,
+        0x05,
         Zero,
         Zero,
         Zero

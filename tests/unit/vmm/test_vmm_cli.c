@@ -31,6 +31,7 @@ static const struct bad_case bad_cases[] = {
 	{ { "-machine", "pc,kernel-irqchip=maybe", NULL },
 	  "bringup: -machine: kernel-irqchip must be on, split or off, not 'maybe'" },
 	{ { "-machine", "pc,frob=1", NULL }, "bringup: -machine: unknown property 'frob'" },
+	{ { "-M", "microvm,acpi=maybe", NULL }, "bringup: -M: acpi must be on, off or auto, not 'maybe'" },
 	{ { "-machine", "pc,accel=xen", NULL },
 	  "bringup: -machine: unknown accelerator 'xen' (kvm, tcg)" },
 	{ { "-machine", "pc,usb=on", NULL }, "bringup: -machine: usb=on is not supported" },
