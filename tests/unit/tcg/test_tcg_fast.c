@@ -20,9 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/unit/common/harness.h"
-#include "vmm/accel/tcg/tcg.h"
-#include "vmm/accel/tcg/tcg_model.h"
+#include "tests/unit/tcg/tcg_fixture.h"
 
 #define FX_RAM		(4u << 20)
 #define FX_PML4		0x1000u
@@ -41,105 +39,32 @@
 #define SEL_DATA	0x10
 #define SEL_TSS		0x18
 
-struct fx {
-	uint8_t *ram;
-	struct tcg_vm vm;
-	struct accel_host host;
-	struct tcg_cpu *cpu;
-	struct vcpu vcpu;
-	bool exited;
-	int exit_code;
-};
-
-static void fx_pio(void *opaque, uint16_t port, void *data, unsigned size, bool is_write)
-{
-	struct fx *f = opaque;
-
-	if (!is_write) {
-		memset(data, 0xff, size);
-		return;
-	}
-	if (port == 0xf4) {
-		f->exited = true;
-		f->exit_code = *(uint8_t *)data;
-		atomic_store(&f->cpu->exit_req, 1);
-	}
-}
-
-static void fx_mmio(void *opaque, uint64_t gpa, void *data, unsigned len, bool is_write)
-{
-	if (!is_write)
-		memset(data, 0, len);
-}
-
-static void fx_event(void *opaque, struct vcpu *v, enum accel_event ev)
-{
-}
-
-static void wr64(struct fx *f, uint64_t a, uint64_t v)
-{
-	ck_assert(a + 8 <= FX_RAM);
-	memcpy(f->ram + a, &v, 8);
-}
-
-static uint64_t rd64(struct fx *f, uint64_t a)
-{
-	uint64_t v;
-
-	ck_assert(a + 8 <= FX_RAM);
-	memcpy(&v, f->ram + a, 8);
-	return v;
-}
-
-static struct cpu_segment seg_of(uint16_t sel, uint64_t desc)
-{
-	struct cpu_segment d = { 0 };
-
-	desc_to_seg(&d, sel, (uint32_t)desc, (uint32_t)(desc >> 32));
-	return d;
-}
-
 /* 64-bit mode at CPL 0, the first GiB identity-mapped with 2 MiB pages, #PF to 0x100 */
-static void fx_init(struct fx *f)
+static void fx_init(struct tcg_fixture *f)
 {
-	struct accel_mem mem;
 	struct cpu_state s;
 	uint64_t pf = FX_CODE + 0x100;
 
-	memset(f, 0, sizeof(*f));
-	f->ram = calloc(1, FX_RAM);
-	ck_assert_ptr_nonnull(f->ram);
-	f->host = (struct accel_host){ .opaque = f, .pio = fx_pio, .mmio = fx_mmio,
-				       .event = fx_event };
-	f->vm.host = &f->host;
-	f->vm.ncpus = 1;
-	f->vm.cpuid = calloc(TCG_MAX_LEAVES, sizeof(*f->vm.cpuid));
-	ck_assert_ptr_nonnull(f->vm.cpuid);
-	f->vm.ncpuid = tcg_cpuid_model(f->vm.cpuid, TCG_MAX_LEAVES, false);
-	mem = (struct accel_mem){ 0, FX_RAM, f->ram, false };
-	ck_assert_int_eq(tcg_vm_set_memory(&f->vm, &mem, 1), 0);
-	f->cpu = tcg_cpu_new(&f->vm, 0);
-	ck_assert_ptr_nonnull(f->cpu);
-	f->cpu->v = &f->vcpu;
+	fix_init(f, FX_RAM);
 
-	wr64(f, FX_PML4, FX_PDPT | 3);
-	wr64(f, FX_PDPT, FX_PD | 3);
+	fix_wr64(f, FX_PML4, FX_PDPT | 3);
+	fix_wr64(f, FX_PDPT, FX_PD | 3);
 	for (uint64_t i = 0; i < 512; i++)
-		wr64(f, FX_PD + i * 8, (i << 21) | 0x83);
-	wr64(f, FX_GDT + SEL_CODE, 0x00af9a000000ffffull);
-	wr64(f, FX_GDT + SEL_DATA, 0x00cf92000000ffffull);
-	wr64(f, FX_GDT + SEL_TSS, 0x0067 | ((uint64_t)FX_TSS << 16) | (0x89ull << 40));
-	wr64(f, FX_IDT + EXC_PF * 16, (pf & 0xffff) | ((uint64_t)SEL_CODE << 16) |
+		fix_wr64(f, FX_PD + i * 8, (i << 21) | 0x83);
+	fix_wr64(f, FX_GDT + SEL_CODE, 0x00af9a000000ffffull);
+	fix_wr64(f, FX_GDT + SEL_DATA, 0x00cf92000000ffffull);
+	fix_wr64(f, FX_GDT + SEL_TSS, 0x0067 | ((uint64_t)FX_TSS << 16) | (0x89ull << 40));
+	fix_wr64(f, FX_IDT + EXC_PF * 16, (pf & 0xffff) | ((uint64_t)SEL_CODE << 16) |
 	     (0x8eull << 40) | ((pf >> 16) & 0xffff) << 48);
-	wr64(f, FX_IDT + EXC_PF * 16 + 8, pf >> 32);
+	fix_wr64(f, FX_IDT + EXC_PF * 16 + 8, pf >> 32);
 
 	cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
 	s.gdt = (struct cpu_dtable){ .base = FX_GDT, .limit = 0x27 };
 	s.idt = (struct cpu_dtable){ .base = FX_IDT, .limit = 256 * 16 - 1 };
 	for (int i = 0; i < SEG_LDT; i++)
-		s.seg[i] = seg_of(SEL_DATA, 0x00cf93000000ffffull);
-	s.seg[SEG_CS] = seg_of(SEL_CODE, 0x00af9b000000ffffull);
-	s.seg[SEG_TR] = seg_of(SEL_TSS, 0x0067 | ((uint64_t)FX_TSS << 16) | (0x8bull << 40));
+		s.seg[i] = fix_seg(SEL_DATA, 0x00cf93000000ffffull);
+	s.seg[SEG_CS] = fix_seg(SEL_CODE, 0x00af9b000000ffffull);
+	s.seg[SEG_TR] = fix_seg(SEL_TSS, 0x0067 | ((uint64_t)FX_TSS << 16) | (0x8bull << 40));
 	s.gpr[CPU_RSP] = FX_RSP;
 	s.rip = FX_CODE;
 	s.cr0 = CR0_PE | CR0_PG | CR0_WP | CR0_ET;
@@ -150,63 +75,13 @@ static void fx_init(struct fx *f)
 	f->cpu->wait_sipi = false;
 }
 
-static void fx_fini(struct fx *f)
-{
-	tcg_cpu_free(f->cpu);
-	tcg_vm_free(&f->vm);
-	free(f->ram);
-}
-
 /* assemble src at FX_CODE; false if the toolchain is missing */
-static bool fx_load_asm(struct fx *f, const char *src)
+static bool fx_load_asm(struct tcg_fixture *f, const char *src)
 {
-	char *s = harness_write_temp(src, strlen(src), ".s");
-	char obj[512], bin[512], ttext[64];
-	struct run_result r;
-	uint8_t *out = NULL;
-	size_t len = 0;
-	bool ok = false;
-
-	ck_assert_ptr_nonnull(s);
-	snprintf(obj, sizeof(obj), "%s.o", s);
-	snprintf(bin, sizeof(bin), "%s.bin", s);
-	snprintf(ttext, sizeof(ttext), "-Ttext=%#x", FX_CODE);
-	{
-		char *argv[] = { "as", "--64", "-o", obj, s, NULL };
-
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	{
-		char *argv[] = { "ld", "-m", "elf_x86_64", ttext, "--oformat", "binary",
-				 "-e", "0", "-o", bin, obj, NULL };
-
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	out = harness_read_file(bin, &len);
-	if (out && FX_CODE + len <= FX_TABLE) {
-		memcpy(f->ram + FX_CODE, out, len);
-		ok = true;
-	}
-	free(out);
-out:
-	unlink(obj);
-	unlink(bin);
-	unlink(s);
-	free(s);
-	return ok;
+	return fix_load_asm(f, src, FX_CODE, FX_TABLE);
 }
 
-static void fx_run(struct fx *f, uint64_t max)
+static void fx_run(struct tcg_fixture *f, uint64_t max)
 {
 	uint64_t start = f->cpu->icount;
 
@@ -376,7 +251,7 @@ static uint64_t logic_flags(uint64_t r, unsigned size)
 START_TEST(test_fast_conditions)
 {
 	const uint64_t arith = FL_CF | FL_ZF | FL_SF | FL_OF;
-	struct fx f;
+	struct tcg_fixture f;
 	char *src;
 	bool ok;
 
@@ -386,12 +261,12 @@ START_TEST(test_fast_conditions)
 	free(src);
 	if (!ok) {
 		harness_skip("test_fast_conditions", "GNU as/ld (x86-64) not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	for (unsigned i = 0; i < NCASES; i++) {
-		wr64(&f, FX_TABLE + i * 16, case_value(i, 0));
-		wr64(&f, FX_TABLE + i * 16 + 8, case_value(i, 1));
+		fix_wr64(&f, FX_TABLE + i * 16, case_value(i, 0));
+		fix_wr64(&f, FX_TABLE + i * 16 + 8, case_value(i, 1));
 	}
 	fx_run(&f, 20000000);
 	ck_assert(f.exited);
@@ -399,7 +274,7 @@ START_TEST(test_fast_conditions)
 	for (unsigned s = 0; s < NSHAPES; s++) {
 		for (unsigned i = 0; i < NCASES; i++) {
 			uint64_t rec = FX_OUT + (s * NCASES + i) * REC;
-			uint64_t fl = rd64(&f, rec + 48), a = case_value(i, 0), b = case_value(i, 1);
+			uint64_t fl = fix_rd64(&f, rec + 48), a = case_value(i, 0), b = case_value(i, 1);
 			uint64_t want = ~0ull;
 
 			for (unsigned c = 0; c < 16; c++) {
@@ -445,9 +320,9 @@ START_TEST(test_fast_conditions)
 					     (unsigned long long)(fl & arith),
 					     (unsigned long long)want);
 			if (!strcmp(shapes[s], "add eax, ebx"))
-				ck_assert_uint_eq(rd64(&f, rec + 56), (uint32_t)(a + b));
+				ck_assert_uint_eq(fix_rd64(&f, rec + 56), (uint32_t)(a + b));
 			if (!strcmp(shapes[s], "imul rax, rbx"))
-				ck_assert_uint_eq(rd64(&f, rec + 56), a * b);
+				ck_assert_uint_eq(fix_rd64(&f, rec + 56), a * b);
 			/* results of the shift and negate shapes */
 			{
 				static const struct {
@@ -460,7 +335,7 @@ START_TEST(test_fast_conditions)
 					{ "mov ecx, ebx\n sar rax, cl", 5 }, { "neg rax", 6 },
 					{ "neg eax", 7 },
 				};
-				uint64_t got = rd64(&f, rec + 56), exp = 0;
+				uint64_t got = fix_rd64(&f, rec + 56), exp = 0;
 				int kind = -1;
 
 				for (unsigned k = 0; k < sizeof(res) / sizeof(res[0]); k++)
@@ -483,7 +358,7 @@ START_TEST(test_fast_conditions)
 			}
 		}
 	}
-	fx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -496,21 +371,21 @@ START_TEST(test_fast_fault_rip_after_register_ops)
 		" mov eax, 1\n add rax, 2\n mov rbx, rax\n imul rbx, rbx\n shl rbx, 2\n"
 		"faulting: mov rcx, [0x40000000]\n"
 		FX_EXIT;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_fault_rip_after_register_ops", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	fx_run(&f, 100000);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, EXC_PF);
-	ck_assert_uint_eq(rd64(&f, 0x600), rd64(&f, 0x608));
-	ck_assert_uint_eq(rd64(&f, 0x610), 36);		/* rbx as it was at the fault */
+	ck_assert_uint_eq(fix_rd64(&f, 0x600), fix_rd64(&f, 0x608));
+	ck_assert_uint_eq(fix_rd64(&f, 0x610), 36);		/* rbx as it was at the fault */
 	ck_assert_uint_eq(f.cpu->cr2, FX_UNMAPPED);
-	fx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -532,19 +407,19 @@ START_TEST(test_fast_block_ends_at_page_boundary)
 		" dec ebx\n jnz run2\n"
 		" mov [0x700], rax\n"
 		FX_EXIT;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_block_ends_at_page_boundary", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	fx_run(&f, 100000);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x2a);
-	ck_assert_uint_eq(rd64(&f, 0x700), 800);
-	fx_fini(&f);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700), 800);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -561,20 +436,20 @@ START_TEST(test_fast_store_into_own_block)
 		" inc ecx\n cmp ecx, 4\n jbe again\n"
 		" mov [0x700], r8\n"
 		FX_EXIT;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_store_into_own_block", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	fx_run(&f, 100000);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x2a);
 	/* 4 passes: 4000 + 1 + 2 + 3 + 4 */
-	ck_assert_uint_eq(rd64(&f, 0x700), 4010);
-	fx_fini(&f);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700), 4010);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -586,22 +461,22 @@ START_TEST(test_fast_dma_invalidates_blocks)
 		".org 0x800\nfunc: mov eax, 1\n ret\n"
 		FX_EXIT;
 	uint32_t two = 2;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_dma_invalidates_blocks", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	ck_assert_uint_eq(f.ram[FX_CODE + 0x800], 0xb8);
 	ck_assert_int_eq(tcg_cpu_run(f.cpu, 5000), ACCEL_RUN_KICK);
-	ck_assert_uint_eq(rd64(&f, 0x700), 1);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700), 1);
 	memcpy(f.ram + FX_CODE + 0x801, &two, 4);
 	tcg_invalidate_phys(&f.vm, FX_CODE + 0x801, 4);
 	ck_assert_int_eq(tcg_cpu_run(f.cpu, 5000), ACCEL_RUN_KICK);
-	ck_assert_uint_eq(rd64(&f, 0x700), 2);
-	fx_fini(&f);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700), 2);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -619,28 +494,28 @@ START_TEST(test_fast_rep_stos_fill)
 		" mov rdi, 0x240ffd\n mov ecx, 5000\n mov eax, 0x1234\n rep stosw\n"
 		" mov [0x710], rdi\n"
 		FX_EXIT;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_rep_stos_fill", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	memset(f.ram + 0x200000, 0xee, 0x60000);
 	fx_run(&f, 100000);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x2a);
-	ck_assert_uint_eq(rd64(&f, 0x700), 0x200008 + 8000);
-	ck_assert_uint_eq(rd64(&f, 0x708), 0);
-	ck_assert_uint_eq(rd64(&f, 0x710), 0x240ffd + 10000);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700), 0x200008 + 8000);
+	ck_assert_uint_eq(fix_rd64(&f, 0x708), 0);
+	ck_assert_uint_eq(fix_rd64(&f, 0x710), 0x240ffd + 10000);
 	/* untouched on both sides */
-	ck_assert_uint_eq(rd64(&f, 0x200000), 0xeeeeeeeeeeeeeeeeull);
+	ck_assert_uint_eq(fix_rd64(&f, 0x200000), 0xeeeeeeeeeeeeeeeeull);
 	ck_assert_uint_eq(f.ram[0x200008 + 8000], 0xee);
 	for (unsigned i = 0; i < 1000; i++)
-		ck_assert_uint_eq(rd64(&f, 0x200008 + i * 8), 0x0101010101010101ull);
+		ck_assert_uint_eq(fix_rd64(&f, 0x200008 + i * 8), 0x0101010101010101ull);
 	for (unsigned i = 0; i < 600; i++)
-		ck_assert_uint_eq(rd64(&f, 0x210ff8 + i * 8), 0x1122334455667788ull);
+		ck_assert_uint_eq(fix_rd64(&f, 0x210ff8 + i * 8), 0x1122334455667788ull);
 	ck_assert_uint_eq(f.ram[0x210ff8 + 4800], 0xee);
 	for (unsigned i = 0; i < 777; i++) {
 		uint32_t v;
@@ -659,7 +534,7 @@ START_TEST(test_fast_rep_stos_fill)
 		ck_assert_uint_eq(v, 0x1234);
 	}
 	ck_assert_uint_eq(f.ram[0x240ffd + 10000], 0xee);
-	fx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -671,12 +546,12 @@ START_TEST(test_fast_icount_limit_with_chaining)
 		" xor eax, eax\n"
 		"spin: add rax, 1\n cmp rax, 100000000\n jb spin\n"
 		FX_EXIT;
-	struct fx f;
+	struct tcg_fixture f;
 
 	fx_init(&f);
 	if (!fx_load_asm(&f, src)) {
 		harness_skip("test_fast_icount_limit_with_chaining", "GNU as/ld not usable");
-		fx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	for (int i = 0; i < 5; i++) {
@@ -689,7 +564,7 @@ START_TEST(test_fast_icount_limit_with_chaining)
 		/* jmp main, then xor falls into the loop: 2 + 3 per iteration */
 		ck_assert_uint_eq(f.cpu->icount, 2 + f.cpu->gpr[CPU_RAX] * 3);
 	}
-	fx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 

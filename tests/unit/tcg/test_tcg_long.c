@@ -15,9 +15,7 @@
 #include <unistd.h>
 
 #include "board/log.h"
-#include "tests/unit/common/harness.h"
-#include "vmm/accel/tcg/tcg.h"
-#include "vmm/accel/tcg/tcg_model.h"
+#include "tests/unit/tcg/tcg_fixture.h"
 
 #define LX_RAM		(4u << 20)
 #define LX_PML4		0x1000u
@@ -48,88 +46,38 @@
 #define SEL_TSS		0x30
 #define SEL_KCODE32	0x40
 
-struct lx {
-	uint8_t *ram;
-	struct tcg_vm vm;
-	struct accel_host host;
-	struct tcg_cpu *cpu;
-	struct vcpu vcpu;
-	bool exited;
-	int exit_code;
-};
-
-static void lx_pio(void *opaque, uint16_t port, void *data, unsigned size, bool is_write)
-{
-	struct lx *f = opaque;
-
-	if (!is_write) {
-		memset(data, 0xff, size);
-		return;
-	}
-	if (port == 0xf4) {
-		f->exited = true;
-		f->exit_code = *(uint8_t *)data;
-		atomic_store(&f->cpu->exit_req, 1);
-	}
-}
-
-static void lx_mmio(void *opaque, uint64_t gpa, void *data, unsigned len, bool is_write)
-{
-	if (!is_write)
-		memset(data, 0, len);
-}
-
-static void lx_event(void *opaque, struct vcpu *v, enum accel_event ev)
-{
-}
-
-static void wr64(struct lx *f, uint64_t a, uint64_t v)
-{
-	ck_assert(a + 8 <= LX_RAM);
-	memcpy(f->ram + a, &v, 8);
-}
-
-static uint64_t rd64(struct lx *f, uint64_t a)
-{
-	uint64_t v;
-
-	ck_assert(a + 8 <= LX_RAM);
-	memcpy(&v, f->ram + a, 8);
-	return v;
-}
-
-static void idt_gate(struct lx *f, unsigned vec, uint64_t off, unsigned dpl, unsigned ist)
+static void idt_gate(struct tcg_fixture *f, unsigned vec, uint64_t off, unsigned dpl, unsigned ist)
 {
 	uint64_t lo = (off & 0xffff) | ((uint64_t)SEL_KCODE << 16) | ((uint64_t)ist << 32) |
 		      (0xeull << 40) | ((uint64_t)dpl << 45) | (1ull << 47) |
 		      ((off >> 16) & 0xffff) << 48;
 
-	wr64(f, LX_IDT + vec * 16, lo);
-	wr64(f, LX_IDT + vec * 16 + 8, off >> 32);
+	fix_wr64(f, LX_IDT + vec * 16, lo);
+	fix_wr64(f, LX_IDT + vec * 16 + 8, off >> 32);
 }
 
 /* identity map of the first GiB: 4 KiB pages below 2 MiB, 2 MiB pages above */
-static void lx_tables(struct lx *f)
+static void lx_tables(struct tcg_fixture *f)
 {
-	wr64(f, LX_PML4, LX_PDPT | 7);
-	wr64(f, LX_PDPT, LX_PD | 7);
-	wr64(f, LX_PD, LX_PT | 7);
+	fix_wr64(f, LX_PML4, LX_PDPT | 7);
+	fix_wr64(f, LX_PDPT, LX_PD | 7);
+	fix_wr64(f, LX_PD, LX_PT | 7);
 	for (uint64_t i = 1; i < 512; i++)
-		wr64(f, LX_PD + i * 8, (i << 21) | 0x87);
+		fix_wr64(f, LX_PD + i * 8, (i << 21) | 0x87);
 	for (uint64_t i = 0; i < 512; i++)
-		wr64(f, LX_PT + i * 8, (i << 12) | 7 | (i << 12 == LX_NX_PAGE ? 1ull << 63 : 0));
+		fix_wr64(f, LX_PT + i * 8, (i << 12) | 7 | (i << 12 == LX_NX_PAGE ? 1ull << 63 : 0));
 
-	wr64(f, LX_GDT + SEL_KCODE, 0x00af9a000000ffffull);
-	wr64(f, LX_GDT + SEL_KDATA, 0x00cf92000000ffffull);
-	wr64(f, LX_GDT + SEL_UCODE32, 0x00cffa000000ffffull);
-	wr64(f, LX_GDT + SEL_UDATA, 0x00cff2000000ffffull);
-	wr64(f, LX_GDT + SEL_UCODE, 0x00affa000000ffffull);
+	fix_wr64(f, LX_GDT + SEL_KCODE, 0x00af9a000000ffffull);
+	fix_wr64(f, LX_GDT + SEL_KDATA, 0x00cf92000000ffffull);
+	fix_wr64(f, LX_GDT + SEL_UCODE32, 0x00cffa000000ffffull);
+	fix_wr64(f, LX_GDT + SEL_UDATA, 0x00cff2000000ffffull);
+	fix_wr64(f, LX_GDT + SEL_UCODE, 0x00affa000000ffffull);
 	/* 64-bit TSS (type 9), base LX_TSS, limit 0x67 */
-	wr64(f, LX_GDT + SEL_TSS, 0x0067 | ((uint64_t)LX_TSS << 16) | (0x89ull << 40));
-	wr64(f, LX_GDT + SEL_TSS + 8, 0);
-	wr64(f, LX_GDT + SEL_KCODE32, 0x00cf9a000000ffffull);
-	wr64(f, LX_TSS + 4, LX_RSP0);
-	wr64(f, LX_TSS + 0x24, LX_IST1);
+	fix_wr64(f, LX_GDT + SEL_TSS, 0x0067 | ((uint64_t)LX_TSS << 16) | (0x89ull << 40));
+	fix_wr64(f, LX_GDT + SEL_TSS + 8, 0);
+	fix_wr64(f, LX_GDT + SEL_KCODE32, 0x00cf9a000000ffffull);
+	fix_wr64(f, LX_TSS + 4, LX_RSP0);
+	fix_wr64(f, LX_TSS + 0x24, LX_IST1);
 
 	idt_gate(f, EXC_UD, H_UD, 0, 0);
 	idt_gate(f, EXC_GP, H_GP, 0, 0);
@@ -137,94 +85,23 @@ static void lx_tables(struct lx *f)
 	idt_gate(f, 0x80, H_INT80, 3, 1);
 }
 
-static void lx_init(struct lx *f)
+static void lx_init(struct tcg_fixture *f)
 {
-	struct accel_mem mem;
-
-	memset(f, 0, sizeof(*f));
-	f->ram = calloc(1, LX_RAM);
-	ck_assert_ptr_nonnull(f->ram);
+	fix_init(f, LX_RAM);
 	if (getenv("TCG_TEST_TRACE")) {
 		log_set_file(stderr);
 		log_mask = LOG_CPU | LOG_EXEC | LOG_INT | LOG_UNIMP | LOG_IN_ASM;
 	}
-	f->host = (struct accel_host){ .opaque = f, .pio = lx_pio, .mmio = lx_mmio,
-				       .event = lx_event };
-	f->vm.host = &f->host;
-	f->vm.ncpus = 1;
-	f->vm.cpuid = calloc(TCG_MAX_LEAVES, sizeof(*f->vm.cpuid));
-	ck_assert_ptr_nonnull(f->vm.cpuid);
-	f->vm.ncpuid = tcg_cpuid_model(f->vm.cpuid, TCG_MAX_LEAVES, false);
-	mem = (struct accel_mem){ 0, LX_RAM, f->ram, false };
-	ck_assert_int_eq(tcg_vm_set_memory(&f->vm, &mem, 1), 0);
-	f->cpu = tcg_cpu_new(&f->vm, 0);
-	ck_assert_ptr_nonnull(f->cpu);
-	f->cpu->v = &f->vcpu;
 	lx_tables(f);
 }
 
-static void lx_fini(struct lx *f)
+static bool lx_load_asm(struct tcg_fixture *f, const char *src)
 {
-	tcg_cpu_free(f->cpu);
-	tcg_vm_free(&f->vm);
-	free(f->ram);
-}
-
-static bool lx_load_asm(struct lx *f, const char *src)
-{
-	char *s = harness_write_temp(src, strlen(src), ".s");
-	char obj[512], bin[512], ttext[64];
-	struct run_result r;
-	uint8_t *out = NULL;
-	size_t len = 0;
-	bool ok = false;
-
-	snprintf(obj, sizeof(obj), "%s.o", s);
-	snprintf(bin, sizeof(bin), "%s.bin", s);
-	snprintf(ttext, sizeof(ttext), "-Ttext=%#x", LX_CODE);
-	{
-		char *argv[] = { "as", "--64", "-o", obj, s, NULL };
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	{
-		char *argv[] = { "ld", "-m", "elf_x86_64", ttext, "--oformat", "binary",
-				 "-e", "0", "-o", bin, obj, NULL };
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	out = harness_read_file(bin, &len);
-	if (out && LX_CODE + len <= LX_NX_PAGE) {
-		memcpy(f->ram + LX_CODE, out, len);
-		ok = true;
-	}
-	free(out);
-out:
-	unlink(obj);
-	unlink(bin);
-	unlink(s);
-	free(s);
-	return ok;
-}
-
-static struct cpu_segment seg_of(uint16_t sel, uint64_t desc)
-{
-	struct cpu_segment d = { 0 };
-
-	desc_to_seg(&d, sel, (uint32_t)desc, (uint32_t)(desc >> 32));
-	return d;
+	return fix_load_asm(f, src, LX_CODE, LX_NX_PAGE);
 }
 
 /* CPL 0 in 64-bit mode at H_MAIN (long) or flat 32-bit protected mode without paging */
-static void lx_start(struct lx *f, bool long_mode, uint64_t r15)
+static void lx_start(struct tcg_fixture *f, bool long_mode, uint64_t r15)
 {
 	struct cpu_state s;
 	uint64_t data = 0x00cf93000000ffffull;
@@ -233,26 +110,26 @@ static void lx_start(struct lx *f, bool long_mode, uint64_t r15)
 	s.gdt = (struct cpu_dtable){ .base = LX_GDT, .limit = 0x47 };
 	s.idt = (struct cpu_dtable){ .base = LX_IDT, .limit = 256 * 16 - 1 };
 	for (int i = 0; i < SEG_LDT; i++)
-		s.seg[i] = seg_of(SEL_KDATA, data);
-	s.seg[SEG_TR] = seg_of(SEL_TSS, 0x0067 | ((uint64_t)LX_TSS << 16) | (0x8bull << 40));
+		s.seg[i] = fix_seg(SEL_KDATA, data);
+	s.seg[SEG_TR] = fix_seg(SEL_TSS, 0x0067 | ((uint64_t)LX_TSS << 16) | (0x8bull << 40));
 	s.gpr[CPU_RSP] = LX_RSP0 - 0x1000;
 	s.gpr[CPU_R15] = r15;
 	s.rip = H_MAIN;
 	if (long_mode) {
-		s.seg[SEG_CS] = seg_of(SEL_KCODE, 0x00af9b000000ffffull);
+		s.seg[SEG_CS] = fix_seg(SEL_KCODE, 0x00af9b000000ffffull);
 		s.cr0 = CR0_PE | CR0_PG | CR0_WP | CR0_ET;
 		s.cr3 = LX_PML4;
 		s.cr4 = CR4_PAE;
 		s.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	} else {
-		s.seg[SEG_CS] = seg_of(SEL_KCODE32, 0x00cf9b000000ffffull);
+		s.seg[SEG_CS] = fix_seg(SEL_KCODE32, 0x00cf9b000000ffffull);
 		s.cr0 = CR0_PE | CR0_ET;
 	}
 	tcg_cpu_set_state(f->cpu, &s);
 	f->cpu->wait_sipi = false;
 }
 
-static void lx_run(struct lx *f)
+static void lx_run(struct tcg_fixture *f)
 {
 	uint64_t start = f->cpu->icount;
 
@@ -285,7 +162,7 @@ static void lx_run(struct lx *f)
 
 START_TEST(test_long_entry_and_64bit_ops)
 {
-	struct lx f;
+	struct tcg_fixture f;
 	static const char src[] = LX_HANDLERS
 		".code32\n"
 		" mov eax, cr4\n or eax, 0x20\n mov cr4, eax\n"		/* PAE */
@@ -312,31 +189,31 @@ START_TEST(test_long_entry_and_64bit_ops)
 	lx_init(&f);
 	if (!lx_load_asm(&f, src)) {
 		harness_skip("test_long_entry_and_64bit_ops", "GNU as/ld (x86-64) not usable");
-		lx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	lx_start(&f, false, 0);
 	lx_run(&f);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x2a);
-	ck_assert_uint_eq(rd64(&f, 0x700) & 0xd00, 0xd00);	/* LME, LMA, NXE */
+	ck_assert_uint_eq(fix_rd64(&f, 0x700) & 0xd00, 0xd00);	/* LME, LMA, NXE */
 	ck_assert_uint_eq(f.cpu->code_bits, 64);
-	ck_assert_uint_eq(rd64(&f, 0x708), 0x22446688aaccef10ull);
-	ck_assert_uint_eq(rd64(&f, 0x710) & 7, 0);
-	ck_assert_uint_eq(rd64(&f, rd64(&f, 0x710)), 0xfeedfacecafebeefull);
-	ck_assert_uint_eq(rd64(&f, 0x718), 0xfeedfacecafebeefull);
-	ck_assert_uint_eq(rd64(&f, 0x720), 5);
-	ck_assert_uint_eq(rd64(&f, 0x728), (uint64_t)-2);
-	ck_assert_uint_eq(rd64(&f, 0x730), 0x22446688aaccef10ull);
-	ck_assert_uint_eq(rd64(&f, 0x738), LX_RSP0 - 0x1000);	/* push/pop are 8 bytes */
-	ck_assert_uint_eq(rd64(&f, 0x740), 0x55);
-	ck_assert_uint_eq(rd64(&f, 0x748), (uint64_t)-15);
-	ck_assert_uint_eq(rd64(&f, 0x750), (uint64_t)-1);
-	ck_assert_uint_eq(rd64(&f, 0x758), 2);
-	ck_assert_uint_eq(rd64(&f, 0x760), 5);
-	ck_assert_uint_eq(rd64(&f, 0x768), 1);
-	ck_assert_uint_eq(rd64(&f, 0x770), 0xffffffffabcdef01ull);
-	lx_fini(&f);
+	ck_assert_uint_eq(fix_rd64(&f, 0x708), 0x22446688aaccef10ull);
+	ck_assert_uint_eq(fix_rd64(&f, 0x710) & 7, 0);
+	ck_assert_uint_eq(fix_rd64(&f, fix_rd64(&f, 0x710)), 0xfeedfacecafebeefull);
+	ck_assert_uint_eq(fix_rd64(&f, 0x718), 0xfeedfacecafebeefull);
+	ck_assert_uint_eq(fix_rd64(&f, 0x720), 5);
+	ck_assert_uint_eq(fix_rd64(&f, 0x728), (uint64_t)-2);
+	ck_assert_uint_eq(fix_rd64(&f, 0x730), 0x22446688aaccef10ull);
+	ck_assert_uint_eq(fix_rd64(&f, 0x738), LX_RSP0 - 0x1000);	/* push/pop are 8 bytes */
+	ck_assert_uint_eq(fix_rd64(&f, 0x740), 0x55);
+	ck_assert_uint_eq(fix_rd64(&f, 0x748), (uint64_t)-15);
+	ck_assert_uint_eq(fix_rd64(&f, 0x750), (uint64_t)-1);
+	ck_assert_uint_eq(fix_rd64(&f, 0x758), 2);
+	ck_assert_uint_eq(fix_rd64(&f, 0x760), 5);
+	ck_assert_uint_eq(fix_rd64(&f, 0x768), 1);
+	ck_assert_uint_eq(fix_rd64(&f, 0x770), 0xffffffffabcdef01ull);
+	fix_fini(&f);
 }
 END_TEST
 
@@ -353,12 +230,12 @@ static const char fault_src[] = LX_HANDLERS
 
 static void run_fault(int which, int vec, uint64_t err, bool cr2)
 {
-	struct lx f;
+	struct tcg_fixture f;
 
 	lx_init(&f);
 	if (!lx_load_asm(&f, fault_src)) {
 		harness_skip("test_long_faults", "GNU as/ld (x86-64) not usable");
-		lx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	lx_start(&f, true, (uint64_t)which);
@@ -366,10 +243,10 @@ static void run_fault(int which, int vec, uint64_t err, bool cr2)
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, vec);
 	if (vec != EXC_UD)
-		ck_assert_uint_eq(rd64(&f, 0x600), err);
+		ck_assert_uint_eq(fix_rd64(&f, 0x600), err);
 	if (cr2)
-		ck_assert_uint_eq(rd64(&f, 0x608), LX_NX_PAGE);
-	lx_fini(&f);
+		ck_assert_uint_eq(fix_rd64(&f, 0x608), LX_NX_PAGE);
+	fix_fini(&f);
 }
 
 START_TEST(test_long_faults)
@@ -383,7 +260,7 @@ END_TEST
 
 START_TEST(test_long_syscall_sysret_ist)
 {
-	struct lx f;
+	struct tcg_fixture f;
 	static const char src[] = LX_HANDLERS
 		" mov ecx, 0xc0000080\n rdmsr\n or eax, 1\n wrmsr\n"		/* SCE */
 		" mov ecx, 0xc0000081\n xor eax, eax\n mov edx, 0x00180008\n wrmsr\n"
@@ -416,44 +293,44 @@ START_TEST(test_long_syscall_sysret_ist)
 	lx_init(&f);
 	if (!lx_load_asm(&f, src)) {
 		harness_skip("test_long_syscall_sysret_ist", "GNU as/ld (x86-64) not usable");
-		lx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	lx_start(&f, true, 0);
 	lx_run(&f);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x42);
-	ck_assert_uint_eq(rd64(&f, 0x7f0), 0x99);			/* fs:[8] through FS_BASE */
+	ck_assert_uint_eq(fix_rd64(&f, 0x7f0), 0x99);			/* fs:[8] through FS_BASE */
 	/* syscall: RCX = next RIP, R11 = RFLAGS, SFMASK applied, flat CPL 0 segments */
-	ck_assert_uint_eq(rd64(&f, 0x710), rd64(&f, 0x7b8));
-	ck_assert_uint_eq(rd64(&f, 0x718), 0x602);
-	ck_assert_uint_eq(rd64(&f, 0x720) & 0x702, 0x2);		/* IF DF cleared */
-	ck_assert_uint_eq(rd64(&f, 0x728), 0x1234abcd);		/* swapgs: KERNEL_GS_BASE */
-	ck_assert_uint_eq(rd64(&f, 0x730), SEL_KCODE);
-	ck_assert_uint_eq(rd64(&f, 0x738), SEL_KDATA);
+	ck_assert_uint_eq(fix_rd64(&f, 0x710), fix_rd64(&f, 0x7b8));
+	ck_assert_uint_eq(fix_rd64(&f, 0x718), 0x602);
+	ck_assert_uint_eq(fix_rd64(&f, 0x720) & 0x702, 0x2);		/* IF DF cleared */
+	ck_assert_uint_eq(fix_rd64(&f, 0x728), 0x1234abcd);		/* swapgs: KERNEL_GS_BASE */
+	ck_assert_uint_eq(fix_rd64(&f, 0x730), SEL_KCODE);
+	ck_assert_uint_eq(fix_rd64(&f, 0x738), SEL_KDATA);
 	/* sysretq: back at CPL 3 with R11's flags and STAR[63:48] + 16 */
-	ck_assert_uint_eq(rd64(&f, 0x780), 0x1234abce);
-	ck_assert_uint_eq(rd64(&f, 0x788), 0x602);
-	ck_assert_uint_eq(rd64(&f, 0x790), 0x9000);
-	ck_assert_uint_eq(rd64(&f, 0x798), SEL_UCODE | 3);
-	ck_assert_uint_eq(rd64(&f, 0x7a0), SEL_UDATA | 3);
-	ck_assert_uint_eq(rd64(&f, 0x7a8), 0x77);			/* user GS base again */
+	ck_assert_uint_eq(fix_rd64(&f, 0x780), 0x1234abce);
+	ck_assert_uint_eq(fix_rd64(&f, 0x788), 0x602);
+	ck_assert_uint_eq(fix_rd64(&f, 0x790), 0x9000);
+	ck_assert_uint_eq(fix_rd64(&f, 0x798), SEL_UCODE | 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x7a0), SEL_UDATA | 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x7a8), 0x77);			/* user GS base again */
 	/* int 0x80 from CPL 3 through IST1: 5-word frame at the IST top */
-	ck_assert_uint_eq(rd64(&f, 0x640), LX_IST1 - 40);
-	ck_assert_uint_eq(rd64(&f, 0x648), rd64(&f, 0x7c0));
-	ck_assert_uint_eq(rd64(&f, 0x650), SEL_UCODE | 3);
-	ck_assert_uint_eq(rd64(&f, 0x658) & 0x200, 0x200);
-	ck_assert_uint_eq(rd64(&f, 0x660), 0x9000);
-	ck_assert_uint_eq(rd64(&f, 0x668), SEL_UDATA | 3);
-	ck_assert_uint_eq(rd64(&f, 0x7b0), SEL_KCODE);		/* last syscall: CPL 0 */
+	ck_assert_uint_eq(fix_rd64(&f, 0x640), LX_IST1 - 40);
+	ck_assert_uint_eq(fix_rd64(&f, 0x648), fix_rd64(&f, 0x7c0));
+	ck_assert_uint_eq(fix_rd64(&f, 0x650), SEL_UCODE | 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x658) & 0x200, 0x200);
+	ck_assert_uint_eq(fix_rd64(&f, 0x660), 0x9000);
+	ck_assert_uint_eq(fix_rd64(&f, 0x668), SEL_UDATA | 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x7b0), SEL_KCODE);		/* last syscall: CPL 0 */
 	ck_assert_uint_eq(f.cpu->cpl, 0);
-	lx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 
 START_TEST(test_long_compat_cmpxchg16b_rdtscp)
 {
-	struct lx f;
+	struct tcg_fixture f;
 	static const char src[] = LX_HANDLERS
 		/* to compatibility mode and back */
 		" push 0x40\n lea rax, [rip + code32]\n push rax\n retfq\n"
@@ -479,29 +356,29 @@ START_TEST(test_long_compat_cmpxchg16b_rdtscp)
 	lx_init(&f);
 	if (!lx_load_asm(&f, src)) {
 		harness_skip("test_long_compat_cmpxchg16b_rdtscp", "GNU as/ld (x86-64) not usable");
-		lx_fini(&f);
+		fix_fini(&f);
 		return;
 	}
 	lx_start(&f, true, 0);
 	lx_run(&f);
 	ck_assert(f.exited);
 	ck_assert_int_eq(f.exit_code, 0x33);
-	ck_assert_uint_eq(rd64(&f, 0x700) & 0xffffffff, 0x11223343);
+	ck_assert_uint_eq(fix_rd64(&f, 0x700) & 0xffffffff, 0x11223343);
 	ck_assert_uint_eq(f.ram[0x710], 1);
-	ck_assert_uint_eq(rd64(&f, 0x800), 3);
-	ck_assert_uint_eq(rd64(&f, 0x808), 4);
+	ck_assert_uint_eq(fix_rd64(&f, 0x800), 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x808), 4);
 	ck_assert_uint_eq(f.ram[0x711], 0);
-	ck_assert_uint_eq(rd64(&f, 0x718), 3);
-	ck_assert_uint_eq(rd64(&f, 0x720), 4);
-	ck_assert_uint_eq(rd64(&f, 0x728), 7);
+	ck_assert_uint_eq(fix_rd64(&f, 0x718), 3);
+	ck_assert_uint_eq(fix_rd64(&f, 0x720), 4);
+	ck_assert_uint_eq(fix_rd64(&f, 0x728), 7);
 	/* syscall, nx, rdtscp, lm; lahf-lm */
-	ck_assert_uint_eq(rd64(&f, 0x730) & 0xffffffff,
+	ck_assert_uint_eq(fix_rd64(&f, 0x730) & 0xffffffff,
 			  (1u << 11) | (1u << 20) | (1u << 27) | (1u << 29));
-	ck_assert_uint_eq((rd64(&f, 0x730) >> 32) & 1, 1);
-	ck_assert_uint_eq(rd64(&f, 0x738), 0x50000);
-	ck_assert_uint_eq(rd64(&f, 0x740), SEL_KCODE);
+	ck_assert_uint_eq((fix_rd64(&f, 0x730) >> 32) & 1, 1);
+	ck_assert_uint_eq(fix_rd64(&f, 0x738), 0x50000);
+	ck_assert_uint_eq(fix_rd64(&f, 0x740), SEL_KCODE);
 	ck_assert_uint_eq(f.cpu->code_bits, 64);
-	lx_fini(&f);
+	fix_fini(&f);
 }
 END_TEST
 
