@@ -122,6 +122,21 @@ struct machine {
 /* One error line into err; returns -1. */
 int machine_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * machine_backends.c (main thread, in machine_create()'s order):
+ * virtio_backends_setup() registers -drive, -netdev and the console before
+ * the board is built; virtio_mmio_append() adds microvm's used slots to the
+ * kernel command line; serial_setup()/debugcon_setup() connect the UARTs and
+ * the debug console to stdio or files once the loop exists. The teardowns
+ * flush and restore the terminal.
+ */
+int virtio_backends_setup(struct machine *m, char *err, size_t errlen);
+int virtio_mmio_append(struct machine *m, char *err, size_t errlen);
+int serial_setup(struct machine *m, char *err, size_t errlen);
+int debugcon_setup(struct machine *m, char *err, size_t errlen);
+void serial_teardown(struct machine *m);
+void debugcon_teardown(struct machine *m);
+
 /* machine_irq.c: connect the board's interrupt outputs to the chosen irqchip. */
 int wire_interrupts(struct machine *m, char *err, size_t errlen);
 /* kernel-irqchip=split: mirror the IOAPIC's level entries into KVM routes (board lock held). */
