@@ -25,25 +25,12 @@
 #define RSDP_GPA	0x9fc10ull	/* the EBDA, where our firmware puts it on a RO alias */
 #define TOOL_TIMEOUT	30.0
 
+#include "tests/unit/board/acpi_test_util.h"
+
 #define FADT_HW_REDUCED		(1u << 20)
 #define FADT_RESET_REG_SUP	(1u << 10)
 
 static const unsigned cpu_counts[] = { 1, 2, 8 };
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-struct direct {
-	struct acpi_tables t;
-	uint8_t *tables;
-	uint8_t rsdp[ACPI_RSDP_SIZE];
-};
 
 static void build_direct(struct direct *d, unsigned ncpus)
 {
@@ -54,27 +41,6 @@ static void build_direct(struct direct *d, unsigned ncpus)
 	d->tables = malloc(d->t.len);
 	ck_assert_ptr_nonnull(d->tables);
 	ck_assert_int_eq(acpi_relocate(&d->t, TABLES_GPA, RSDP_GPA, d->tables, d->rsdp), 0);
-}
-
-static void free_direct(struct direct *d)
-{
-	free(d->tables);
-	acpi_tables_free(&d->t);
-}
-
-/* Through the XSDT, as an OS finds them. */
-static const uint8_t *find_table(const struct direct *d, const char *sig)
-{
-	const uint8_t *xsdt = d->tables + (le(d->rsdp + 24, 8) - TABLES_GPA);
-	uint32_t n = (le(xsdt + 4, 4) - 36) / 8, i;
-
-	for (i = 0; i < n; i++) {
-		const uint8_t *t = d->tables + (le(xsdt + 36 + 8 * i, 8) - TABLES_GPA);
-
-		if (!memcmp(t, sig, 4))
-			return t;
-	}
-	return NULL;
 }
 
 /* GAS at p: space, width, offset 0, access, address */
@@ -324,58 +290,6 @@ START_TEST(test_microvm_bios_area)
 END_TEST
 
 /* ---- iasl and acpiexec ---- */
-
-static bool tool_present(const char *tool)
-{
-	char *argv[] = { (char *)tool, "-v", NULL };
-	struct run_result r;
-	bool ok;
-
-	harness_run(argv, TOOL_TIMEOUT, &r);
-	ok = r.status == 0 || (r.status > 0 && r.status < 127);
-	harness_free(&r);
-	return ok;
-}
-
-static char base_dir[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void tools_setup(void)
-{
-	strcpy(base_dir, "/tmp/bringup-acpi-mvm-XXXXXX");
-	if (!mkdtemp(base_dir))
-		base_dir[0] = '\0';
-}
-
-static void tools_teardown(void)
-{
-	if (base_dir[0])
-		nftw(base_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *make_tmpdir(void)
-{
-	char *dir;
-
-	ck_assert_msg(base_dir[0], "no base directory");
-	ck_assert_int_ge(asprintf(&dir, "%s/XXXXXX", base_dir), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}
-
-static void expect_clean(const struct run_result *r, const char *what)
-{
-	ck_assert_msg(!r->timed_out, "%s timed out", what);
-	ck_assert_msg(r->status == 0, "%s exited %d:\n%s%s", what, r->status, r->out, r->err);
-	ck_assert_msg(!strstr(r->out, "Error") && !strstr(r->err, "Error"),
-		      "%s reports an error:\n%s%s", what, r->out, r->err);
-	ck_assert_msg(!strstr(r->out, "Warning") && !strstr(r->err, "Warning"),
-		      "%s reports a warning:\n%s%s", what, r->out, r->err);
-}
 
 static const char *const dumped[] = { "DSDT", "FACP", "APIC", "RSDT", "XSDT" };
 

@@ -113,6 +113,24 @@ static void sx_fini(struct sx *f)
 }
 
 /* assemble src at origin with `as --32/--64`; returns the flat binary */
+/*
+ * Start the CPU at SX_CODE in real mode (CS 0) and run it until the program
+ * writes port 0xf4, for at most rounds * insns instructions.
+ */
+static void sx_run_from_code(struct sx *f, unsigned rounds, uint64_t insns)
+{
+	struct cpu_state s;
+
+	cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
+	s.seg[SEG_CS].selector = 0;
+	s.seg[SEG_CS].base = 0;
+	s.rip = SX_CODE;
+	tcg_cpu_set_state(f->cpu, &s);
+	f->cpu->wait_sipi = false;
+	for (unsigned k = 0; k < rounds && !f->exited; k++)
+		tcg_cpu_run(f->cpu, insns);
+}
+
 static uint8_t *sx_assemble(const char *src, uint64_t origin, bool bits64, size_t *len)
 {
 	char *s = harness_write_temp(src, strlen(src), ".s");
@@ -296,18 +314,7 @@ static long sx_compare(const char *templ, const char *const *insns, unsigned n,
 	ck_assert(SX_DATA + total <= SX_RAM_SIZE);
 	memcpy(f.ram + SX_CODE, gbin, glen);
 	memcpy(f.ram + SX_DATA, recs, total);
-	{
-		struct cpu_state s;
-
-		cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
-		s.seg[SEG_CS].selector = 0;
-		s.seg[SEG_CS].base = 0;
-		s.rip = SX_CODE;
-		tcg_cpu_set_state(f.cpu, &s);
-		f.cpu->wait_sipi = false;
-	}
-	for (int k = 0; k < 1000 && !f.exited; k++)
-		tcg_cpu_run(f.cpu, 1000000);
+	sx_run_from_code(&f, 1000, 1000000);
 	ck_assert_msg(f.exited && f.exit_code == 0x5a, "guest did not finish (rip %#llx)",
 		      (unsigned long long)f.cpu->rip);
 	memcpy(guest_out, f.ram + SX_DATA, total);

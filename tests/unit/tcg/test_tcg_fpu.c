@@ -324,18 +324,7 @@ static void fxsave_layout(const char *name, bool lm)
 	sx_init(&f);
 	memcpy(f.ram + SX_CODE, gbin, glen);
 	memcpy(f.ram + 0x200000, in, 64);
-	{
-		struct cpu_state s;
-
-		cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
-		s.seg[SEG_CS].selector = 0;
-		s.seg[SEG_CS].base = 0;
-		s.rip = SX_CODE;
-		tcg_cpu_set_state(f.cpu, &s);
-		f.cpu->wait_sipi = false;
-	}
-	for (int k = 0; k < 100 && !f.exited; k++)
-		tcg_cpu_run(f.cpu, 100000);
+	sx_run_from_code(&f, 100, 100000);
 	ck_assert(f.exited);
 
 	memset(buf, 0, sizeof(buf));
@@ -434,18 +423,7 @@ static bool x87_fault(const char *setup, const char *insn, unsigned skip, struct
 	sx_init(&f);
 	memcpy(f.ram + SX_CODE, bin, len);
 	free(bin);
-	{
-		struct cpu_state s;
-
-		cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
-		s.seg[SEG_CS].selector = 0;
-		s.seg[SEG_CS].base = 0;
-		s.rip = SX_CODE;
-		tcg_cpu_set_state(f.cpu, &s);
-		f.cpu->wait_sipi = false;
-	}
-	for (int k = 0; k < 100 && !f.exited; k++)
-		tcg_cpu_run(f.cpu, 100000);
+	sx_run_from_code(&f, 100, 100000);
 	ck_assert(f.exited);
 	memcpy(&out->vec, f.ram + 0x500, 4);
 	memcpy(&out->eip, f.ram + 0x504, 4);

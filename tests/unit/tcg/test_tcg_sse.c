@@ -430,18 +430,7 @@ static bool run_fault(const char *setup, const char *insn, unsigned insn_len,
 	sx_init(&f);
 	memcpy(f.ram + SX_CODE, bin, len);
 	free(bin);
-	{
-		struct cpu_state s;
-
-		cpu_state_reset(&s, TCG_CPUID_SIGNATURE, true);
-		s.seg[SEG_CS].selector = 0;
-		s.seg[SEG_CS].base = 0;
-		s.rip = SX_CODE;
-		tcg_cpu_set_state(f.cpu, &s);
-		f.cpu->wait_sipi = false;
-	}
-	for (int k = 0; k < 100 && !f.exited; k++)
-		tcg_cpu_run(f.cpu, 100000);
+	sx_run_from_code(&f, 100, 100000);
 	ck_assert_msg(f.exited, "fault program did not finish");
 	memcpy(&out->vec, f.ram + 0x500, 4);
 	memcpy(&out->eip, f.ram + 0x504, 4);

@@ -67,4 +67,12 @@ void fast_fuse(struct insn *a, const struct insn *j);
 /* exec_long.c */
 H(op_syscall); H(op_sysret); H(op_swapgs);
 
+/* Lazy flags of a multiply: CF = OF = the product did not fit in size bytes. */
+static inline void mul_flags(struct tcg_cpu *cpu, unsigned size, uint64_t lo, bool overflow)
+{
+	cpu->cc_op = CC_OP(CC_MUL, size);
+	cpu->cc_res = lo;
+	cpu->cc_aux = overflow ? (FL_CF | FL_OF) : 0;
+}
+
 #endif

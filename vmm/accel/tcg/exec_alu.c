@@ -215,13 +215,6 @@ void op_not_e(struct tcg_cpu *cpu, const struct insn *in) { rmw(cpu, in, in->osz
 void op_neg_e(struct tcg_cpu *cpu, const struct insn *in) { rmw(cpu, in, in->osz, neg_fn, 0, 0); }
 
 /* ---- multiply and divide ---- */
-static void mul_flags(struct tcg_cpu *cpu, unsigned size, uint64_t lo, bool overflow)
-{
-	cpu->cc_op = CC_OP(CC_MUL, size);
-	cpu->cc_res = lo;
-	cpu->cc_aux = overflow ? (FL_CF | FL_OF) : 0;
-}
-
 void op_mul_e(struct tcg_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->osz;

@@ -346,9 +346,7 @@ FH(fast_imul64_rr)
 	int64_t lo = (int64_t)r;
 
 	cpu->gpr[in->reg] = (uint64_t)lo;
-	cpu->cc_op = CC_OP(CC_MUL, 8);
-	cpu->cc_res = (uint64_t)lo;
-	cpu->cc_aux = r != lo ? (FL_CF | FL_OF) : 0;
+	mul_flags(cpu, 8, (uint64_t)lo, r != lo);
 }
 
 FH(fast_imul32_rr)
@@ -357,9 +355,7 @@ FH(fast_imul32_rr)
 	int64_t lo = (int32_t)r;
 
 	cpu->gpr[in->reg] = (uint32_t)lo;
-	cpu->cc_op = CC_OP(CC_MUL, 4);
-	cpu->cc_res = (uint64_t)lo;
-	cpu->cc_aux = r != lo ? (FL_CF | FL_OF) : 0;
+	mul_flags(cpu, 4, (uint64_t)lo, r != lo);
 }
 
 /* imul r, r/m, imm (register source) */
@@ -369,9 +365,7 @@ FH(fast_imul64_rri)
 	int64_t lo = (int64_t)r;
 
 	cpu->gpr[in->reg] = (uint64_t)lo;
-	cpu->cc_op = CC_OP(CC_MUL, 8);
-	cpu->cc_res = (uint64_t)lo;
-	cpu->cc_aux = r != lo ? (FL_CF | FL_OF) : 0;
+	mul_flags(cpu, 8, (uint64_t)lo, r != lo);
 }
 
 FH(fast_imul32_rri)
@@ -380,9 +374,7 @@ FH(fast_imul32_rri)
 	int64_t lo = (int32_t)r;
 
 	cpu->gpr[in->reg] = (uint32_t)lo;
-	cpu->cc_op = CC_OP(CC_MUL, 4);
-	cpu->cc_res = (uint64_t)lo;
-	cpu->cc_aux = r != lo ? (FL_CF | FL_OF) : 0;
+	mul_flags(cpu, 4, (uint64_t)lo, r != lo);
 }
 
 FH(fast_movzx8_r) { cpu->gpr[in->reg] = ((const uint8_t *)cpu->gpr)[in->rm8]; }
