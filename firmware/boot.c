@@ -34,24 +34,25 @@ static bool in_ram(u32 addr, u32 size)
 	return addr >= 0x100000 && end <= mem_low_ram_top();
 }
 
-/* The keys once: boot_reserved_top() and boot_kernel() both want them. */
+/*
+ * The keys once: boot_reserved_top() and boot_kernel() both want them. One
+ * loop over a table rather than eight calls: under a JIT each call's return
+ * is another block to translate.
+ */
 static void read_keys(struct kernel *out)
 {
-	static struct kernel k;
+	static const u16 key[] = {
+		FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE,
+		FW_CFG_INITRD_ADDR, FW_CFG_INITRD_SIZE, FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE,
+	};
+	static u32 v[ARRAY_SIZE(key)];
 	static bool have;
 
-	if (!have) {
-		k.kernel_addr = fw_cfg_read32(FW_CFG_KERNEL_ADDR);
-		k.kernel_size = fw_cfg_read32(FW_CFG_KERNEL_SIZE);
-		k.setup_addr = fw_cfg_read32(FW_CFG_SETUP_ADDR);
-		k.setup_size = fw_cfg_read32(FW_CFG_SETUP_SIZE);
-		k.initrd_addr = fw_cfg_read32(FW_CFG_INITRD_ADDR);
-		k.initrd_size = fw_cfg_read32(FW_CFG_INITRD_SIZE);
-		k.cmdline_addr = fw_cfg_read32(FW_CFG_CMDLINE_ADDR);
-		k.cmdline_size = fw_cfg_read32(FW_CFG_CMDLINE_SIZE);
-		have = true;
-	}
-	*out = k;
+	_Static_assert(sizeof(*out) == sizeof(v), "struct kernel: the keys' values in order");
+	for (u32 i = 0; !have && i < ARRAY_SIZE(key); i++)
+		v[i] = fw_cfg_read32(key[i]);
+	have = true;
+	memcpy(out, v, sizeof(v));
 }
 
 /* opt/bringup/kernel: looked up once */
@@ -168,6 +169,8 @@ void boot_kernel(void)
 	if (err)
 		boot_bad_kernel(bp_strerror(err));
 	post(POST_KERNEL_READY);
-	log_printf("boot: 32-bit entry at %x\n", get_le32(zp + BP_CODE32_START));
+	log_puts("boot: 32-bit entry at ");
+	log_hex(get_le32(zp + BP_CODE32_START));
+	log_puts("\n");
 	boot_enter32(get_le32(zp + BP_CODE32_START), FW_ZERO_PAGE);
 }

@@ -108,9 +108,12 @@ void log_init(void);
 void log_set_quiet(bool quiet);
 void log_set_verbose(bool verbose);
 bool log_verbose(void);
-/* log_printf: the default log (the banner, the boot line); log_detail: only
- * with opt/bringup/verbose (PCI, tables, e820), since formatting those
- * lines costs more instructions than the rest of the boot. */
+/* log_puts/log_hex: the default log (the banner, the boot line), unformatted;
+ * log_printf: the rest of what is logged by default (rarer boot paths);
+ * log_detail: only with opt/bringup/verbose (PCI, tables, e820), since
+ * formatting those lines costs more instructions than the rest of the boot. */
+void log_puts(const char *s);
+void log_hex(u32 v);
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -28,8 +28,9 @@ void fw_main(void)
 	log_set_verbose(fw_cfg_opt_u32("opt/bringup/verbose", 0) != 0);
 	post(POST_FW_CFG);
 	fw_board = pci_detect_board();
-	log_printf("bringup firmware: %s, fw_cfg %s\n", board_name(fw_board),
-		   fw_cfg_has_dma() ? "DMA" : "PIO");
+	log_puts("bringup firmware: ");
+	log_puts(board_name(fw_board));
+	log_puts(fw_cfg_has_dma() ? ", fw_cfg DMA\n" : ", fw_cfg PIO\n");
 
 	mem_init();
 	post(POST_E820);

@@ -70,8 +70,8 @@ static void mem_from_sizes(void)
 		(u64)cmos_read(CMOS_HIGH_MEM_HI) << 16) << 16;
 	if (ram && ram < low)
 		low = ram;
-	e820_add(&fw_e820, 0, low, E820_RAM);
-	e820_add(&fw_e820, 0x100000000ULL, high, E820_RAM);
+	e820_insert(&fw_e820, 0, low, E820_RAM);
+	e820_insert(&fw_e820, 0x100000000ULL, high, E820_RAM);
 }
 
 void mem_init(void)
@@ -80,15 +80,18 @@ void mem_init(void)
 	u32 n = 0;
 
 	if (fw_cfg_read_file("etc/e820", buf, sizeof(buf), &n) == 0 && n >= E820_FILE_ENTRY) {
+		/*
+		 * QEMU's list is sorted and disjoint: each insert appends, and
+		 * only a list that is not takes the general path (normalize)
+		 */
 		for (u32 i = 0; i + E820_FILE_ENTRY <= n; i += E820_FILE_ENTRY)
-			e820_add(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8),
-				 get_le32(buf + i + 16));
+			e820_insert(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8),
+				    get_le32(buf + i + 16));
 	} else {
 		mem_from_sizes();
 	}
 	/* EBDA, VGA/option ROM hole, this firmware (E and F segments) and its ROM alias */
-	/* what fw_cfg said, in order; then the firmware's areas carved out of it */
-	e820_normalize(&fw_e820);
+	/* then the firmware's areas carved out of what fw_cfg said */
 	e820_insert(&fw_e820, FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED);
 	e820_insert(&fw_e820, FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE);
 	e820_insert(&fw_e820, FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED);
