@@ -127,8 +127,13 @@ void boot_kernel(void)
 		boot_file(FW_CFG_KERNEL_DATA, k.kernel_size);
 	}
 	post(POST_KERNEL_LOAD);
-	if (k.setup_size < 0x300 || k.setup_size > 0x10000 || !in_ram(k.setup_addr, k.setup_size))
+	if (k.setup_size < 0x300 || k.setup_size > 0x10000 || !in_ram(k.setup_addr, k.setup_size)) {
+		/* QEMU loaded a PVH ELF itself: a kernel entry, a setup with no address */
+		entry = fw_cfg_read32(FW_CFG_KERNEL_ENTRY);
+		if (entry && !k.setup_addr)
+			boot_qemu_pvh(entry);
 		boot_bad_kernel("setup size or address unusable");
+	}
 	if (!in_ram(k.initrd_addr, k.initrd_size))
 		boot_bad_kernel("initrd does not fit in RAM");
 	if (k.cmdline_size > 0x10000 || !in_ram(k.cmdline_addr, k.cmdline_size))

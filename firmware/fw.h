@@ -210,6 +210,8 @@ void __attribute__((noreturn)) boot_enter32(u32 entry, u32 zero_page);
 void __attribute__((noreturn)) boot_file(u16 key, u32 size);
 /* QEMU loaded a multiboot image itself (KERNEL_ENTRY set). */
 void __attribute__((noreturn)) boot_qemu_multiboot(u32 entry);
+/* QEMU loaded a PVH ELF itself (KERNEL_ENTRY set, SETUP_DATA its header). */
+void __attribute__((noreturn)) boot_qemu_pvh(u32 entry);
 /* Highest end of the kernel and initrd QEMU placed: the high zone stays above. */
 u32 boot_reserved_top(void);
 /* bios.c: run the kernel's real-mode setup at setup_addr (protocol < 2.02 or boot16=1). */

@@ -3,12 +3,14 @@
  * our board hands the file over as it is):
  *
  *  - opt/bringup/kernel, when present, wins over -kernel (QEMU intercepts
- *    multiboot and PVH images itself, so this is how they reach us there);
+ *    multiboot and PVH images itself: this hands us the file as it is);
  *    opt/bringup/initrd and opt/bringup/cmdline go with it, else the
  *    INITRD and CMDLINE keys are used;
  *  - KERNEL_DATA without SETUP keys: our VMM's -kernel for any non-bzImage;
  *  - KERNEL_ENTRY set, no SETUP keys: QEMU's own multiboot hand-over (it
- *    loaded the image and built the info; only the memory map is missing).
+ *    loaded the image and built the info; only the memory map is missing);
+ *  - KERNEL_ENTRY set, SETUP_DATA an ELF header with no SETUP_ADDR: QEMU's
+ *    own PVH hand-over (it loaded the segments; hvm_start_info is missing).
  *
  * Multiboot v1 and PVH ELF segments go where their headers say, after a
  * check that they land in RAM the firmware does not use. The initrd goes to
@@ -26,6 +28,7 @@
 #define FW_LOW_FREE		0x00030000	/* low RAM a kernel may use: up to FW_RAM_BASE */
 #define BZ_KERNEL_ADDR		0x00100000
 #define BZ_SETUP_SECTS_DEFAULT	4
+#define ELF_MAGIC_LE		0x464c457f	/* "\177ELF" */
 
 /* QEMU's multiboot hand-over: the info at 0x9500, the map left to the ROM at 0x9000 */
 #define QEMU_MB_MMAP_ADDR	0x9000
@@ -146,13 +149,14 @@ static void __attribute__((noreturn)) enter_flat(u8 code, u32 entry, u32 eax, u3
 	__builtin_unreachable();
 }
 
-static void fill_info(struct kboot_info *in, const struct kimg *k, u32 limit)
+/* Command line, initrd (above floor) and the rest of what the info blocks carry. */
+static void fill_info(struct kboot_info *in, u32 floor, u32 limit)
 {
 	u32 len;
 
 	memset(in, 0, sizeof(*in));
 	in->cmdline_addr = load_cmdline(&len);
-	load_initrd((u32)k->load_end, limit, &in->initrd_addr, &in->initrd_size);
+	load_initrd(floor, limit, &in->initrd_addr, &in->initrd_size);
 	in->module_string_addr = (u32)(uintptr_t)module_name;
 	in->loader_name_addr = (u32)(uintptr_t)loader_name;
 	in->rsdp = fw_rsdp;
@@ -169,7 +173,7 @@ static void __attribute__((noreturn)) boot_multiboot(const struct file_src *f,
 	if (k->mb_flags & MB_FLAG_VIDEO)
 		log_printf("boot: multiboot video mode request ignored (no framebuffer)\n");
 	load_segments(f, k);
-	fill_info(&in, k, 0);
+	fill_info(&in, (u32)k->load_end, 0);
 	mbi = mb_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
 	if (!mbi)
 		boot_bad_kernel("multiboot info does not fit");
@@ -184,7 +188,7 @@ static void __attribute__((noreturn)) boot_pvh(const struct file_src *f, const s
 	u32 si;
 
 	load_segments(f, k);
-	fill_info(&in, k, 0);
+	fill_info(&in, (u32)k->load_end, 0);
 	si = pvh_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
 	if (!si)
 		boot_bad_kernel("hvm_start_info does not fit");
@@ -290,4 +294,34 @@ void boot_qemu_multiboot(u32 entry)
 	post(POST_KERNEL_FILE);
 	log_printf("boot: QEMU multiboot image %x+%x, entry %x, info %x\n", addr, size, entry, mbi);
 	enter_flat(POST_BOOT_MULTIBOOT, entry, MB_BOOT_MAGIC, mbi);
+}
+
+/*
+ * QEMU's PVH hand-over (-kernel with an ELF that has a PVH note): QEMU loaded
+ * the segments itself at reset, KERNEL_ADDR and KERNEL_SIZE span them,
+ * SETUP_DATA is the file's first 8 KiB and KERNEL_ENTRY the PVH entry; the
+ * command line and the initrd come in their keys, as for QEMU's pvh.bin
+ * option ROM. What is left is hvm_start_info.
+ */
+void boot_qemu_pvh(u32 entry)
+{
+	u32 addr = fw_cfg_read32(FW_CFG_KERNEL_ADDR), size = fw_cfg_read32(FW_CFG_KERNEL_SIZE);
+	struct kboot_info in;
+	u8 magic[4];
+	u32 si;
+
+	post(POST_KERNEL_LOAD);
+	fw_cfg_read_at(FW_CFG_SETUP_DATA, 0, magic, sizeof(magic));
+	if (get_le32(magic) != ELF_MAGIC_LE)
+		boot_bad_kernel("a kernel entry but neither a bzImage nor an ELF header");
+	if (!size || !range_free(addr, size) || entry < addr || entry - addr >= size)
+		boot_bad_kernel("QEMU's PVH kernel is not in free RAM");
+	post(POST_KERNEL_FILE);
+	fill_info(&in, addr + size, 0);
+	si = pvh_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
+	if (!si)
+		boot_bad_kernel("hvm_start_info does not fit");
+	log_printf("boot: QEMU PVH kernel %x+%x, entry %x, start_info %x, initrd %x+%x\n", addr,
+		   size, entry, si, in.initrd_addr, in.initrd_size);
+	enter_flat(POST_BOOT_PVH, entry, 0, si);
 }

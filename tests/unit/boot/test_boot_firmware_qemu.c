@@ -827,6 +827,22 @@ static char *vmlinux_elf(void)
 	return path;
 }
 
+/*
+ * A PVH boot's checks: hvm_start_info carried the command line, the RSDP and
+ * the map, and the smoke test passed. Frees the run and the ELF.
+ */
+static void expect_pvh_smoke(struct run_result *r, char *elf)
+{
+	ck_assert_msg(strstr(r->out, "Command line: console=ttyS0 bringup.test=smoke"),
+		      "command line lost:\n%s", tail_of(r->out));
+	ck_assert_msg(strstr(r->out, "ACPI: RSDP 0x00000000000F"), "RSDP not passed");
+	ck_assert_msg(strstr(r->out, "BIOS-e820: [mem 0x0000000000100000-"), "no memory map");
+	expect_pass(r, "smoke");
+	harness_free(r);
+	unlink(elf);
+	free(elf);
+}
+
 START_TEST(firmware_pvh_vmlinux_pc)
 {
 	struct run_result r;
@@ -842,15 +858,27 @@ START_TEST(firmware_pvh_vmlinux_pc)
 			  "name=opt/bringup/cmdline,string=console=ttyS0 bringup.test=smoke", NULL };
 	run_fw(extra, BOOT_TIMEOUT_S, &r);
 	ck_assert_msg(strstr(r.out, "boot: PVH entry "), "not the PVH path:\n%s", tail_of(r.out));
-	/* hvm_start_info carried the command line, the RSDP and the map */
-	ck_assert_msg(strstr(r.out, "Command line: console=ttyS0 bringup.test=smoke"),
-		      "command line lost:\n%s", tail_of(r.out));
-	ck_assert_msg(strstr(r.out, "ACPI: RSDP 0x00000000000F"), "RSDP not passed");
-	ck_assert_msg(strstr(r.out, "BIOS-e820: [mem 0x0000000000100000-"), "no memory map");
-	expect_pass(&r, "smoke");
-	harness_free(&r);
-	unlink(elf);
-	free(elf);
+	expect_pvh_smoke(&r, elf);
+}
+END_TEST
+
+/*
+ * QEMU's own PVH hand-over: -kernel with the ELF, which QEMU loads itself
+ * (for its pvh.bin option ROM); the firmware builds hvm_start_info.
+ */
+START_TEST(firmware_pvh_qemu_handover)
+{
+	struct run_result r;
+
+	if (qemu_missing("firmware_pvh_qemu_handover"))
+		return;
+	char *elf = vmlinux_elf();
+	char *extra[] = { "-kernel", elf, "-initrd", (char *)harness_asset_path("initramfs.cpio.gz"),
+			  "-append", "console=ttyS0 bringup.test=smoke", NULL };
+	run_fw(extra, BOOT_TIMEOUT_S, &r);
+	ck_assert_msg(strstr(r.out, "boot: QEMU PVH kernel 1000000+"), "not the hand-over:\n%s",
+		      tail_of(r.out));
+	expect_pvh_smoke(&r, elf);
 }
 END_TEST
 
@@ -935,6 +963,7 @@ Suite *boot_firmware_qemu_suite(void)
 	tcase_add_test(tc, firmware_multiboot_from_fw_cfg_file);
 	tcase_add_test(tc, firmware_multiboot_qemu_handover);
 	tcase_add_test(tc, firmware_pvh_vmlinux_pc);
+	tcase_add_test(tc, firmware_pvh_qemu_handover);
 	tcase_add_test(tc, firmware_bzimage_from_fw_cfg_file);
 	tcase_add_test(tc, firmware_bad_kernel_files);
 	tcase_set_timeout(tc, BOOT_TIMEOUT_S + 30);
