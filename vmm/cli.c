@@ -770,7 +770,7 @@ static int opt_str(char **slot, const char *arg)
 enum opt_id {
 	O_MACHINE, O_ACCEL, O_ENABLE_KVM, O_CPU, O_M, O_SMP, O_BIOS, O_KERNEL, O_INITRD,
 	O_APPEND, O_SERIAL, O_NOGRAPHIC, O_DISPLAY, O_NODEFAULTS, O_NO_REBOOT, O_NO_SHUTDOWN,
-	O_DEVICE, O_DRIVE, O_NETDEV, O_FW_CFG, O_D, O_DFILE, O_S_STOP, O_S_GDB, O_GDB,
+	O_DEVICE, O_DRIVE, O_NETDEV, O_NIC, O_FW_CFG, O_D, O_DFILE, O_S_STOP, O_S_GDB, O_GDB,
 	O_VERSION, O_HELP, O_DEBUGCON, O_DATADIR,
 };
 
@@ -787,7 +787,7 @@ static const struct option_def {
 	{ "nographic", O_NOGRAPHIC, false }, { "display", O_DISPLAY, true },
 	{ "nodefaults", O_NODEFAULTS, false }, { "no-reboot", O_NO_REBOOT, false },
 	{ "no-shutdown", O_NO_SHUTDOWN, false }, { "device", O_DEVICE, true },
-	{ "drive", O_DRIVE, true }, { "netdev", O_NETDEV, true }, { "fw_cfg", O_FW_CFG, true },
+	{ "drive", O_DRIVE, true }, { "netdev", O_NETDEV, true }, { "nic", O_NIC, true }, { "fw_cfg", O_FW_CFG, true },
 	{ "d", O_D, true }, { "D", O_DFILE, true }, { "S", O_S_STOP, false },
 	{ "s", O_S_GDB, false }, { "gdb", O_GDB, true }, { "version", O_VERSION, false },
 	{ "h", O_HELP, false }, { "help", O_HELP, false },
@@ -799,7 +799,7 @@ static const char *const unsupported[] = {
 	"vga", "usb", "usbdevice", "monitor", "qmp", "qmp-pretty", "mon", "hda", "hdb", "hdc",
 	"hdd", "cdrom", "fda", "fdb", "boot", "k", "snapshot", "rtc", "icount", "name", "uuid",
 	"object", "chardev", "numa", "global", "tpmdev", "spice", "vnc", "sdl", "curses",
-	"full-screen", "soundhw", "audiodev", "audio", "net", "nic", "pidfile", "daemonize",
+	"full-screen", "soundhw", "audiodev", "audio", "net", "pidfile", "daemonize",
 	"loadvm", "incoming", "runas", "chroot", "sandbox", "overcommit", "mem-path",
 	"mem-prealloc", "watchdog", "watchdog-action", "option-rom", "smbios", "acpitable",
 	"add-fd", "msg", "trace", "plugin", "semihosting", "semihosting-config", "prom-env",
@@ -871,6 +871,7 @@ static int apply(struct parser *p, const struct option_def *o, const char *opt, 
 		return 0;
 	case O_DRIVE: list_add(&c->drives, arg); return 0;
 	case O_NETDEV: list_add(&c->netdevs, arg); return 0;
+	case O_NIC: list_add(&c->nics, arg); return 0;
 	case O_FW_CFG: return opt_fw_cfg(p, opt, arg);
 	case O_D: return opt_d(p, opt, arg);
 	case O_DFILE:
@@ -934,6 +935,19 @@ int cli_parse(int argc, char *const argv[], struct vm_config *cfg, char *err, si
 		return fail(&p, "-append: only allowed with -kernel");
 	if (cfg->start_stopped && !cfg->gdb)
 		return fail(&p, "-S: needs a debugger to continue (-s or -gdb)");
+	/* -nic once the machine is known: its default card depends on it */
+	for (unsigned i = 0; i < cfg->nics.n; i++) {
+		char *netdev, *device;
+
+		if (cli_nic_expand(cfg->nics.v[i], i, cfg->machine, &netdev, &device, err, errlen))
+			return -1;
+		if (netdev) {
+			list_add(&cfg->netdevs, netdev);
+			list_add(&cfg->devices, device);
+		}
+		free(netdev);
+		free(device);
+	}
 	/* QEMU's default: COM1 on stdio, unless -nodefaults or -serial said otherwise. */
 	if (!cfg->serial_given && !cfg->nodefaults) {
 		cfg->serial[0].kind = SERIAL_STDIO;
@@ -960,6 +974,7 @@ void cli_free(struct vm_config *cfg)
 	list_free(&cfg->devices);
 	list_free(&cfg->drives);
 	list_free(&cfg->netdevs);
+	list_free(&cfg->nics);
 	for (unsigned i = 0; i < cfg->nfw_cfg; i++) {
 		free(cfg->fw_cfg[i].name);
 		free(cfg->fw_cfg[i].file);
@@ -995,6 +1010,7 @@ const char *cli_usage(void)
 	"  -smp N[,cpus=N][,sockets=..,cores=..,threads=..]\n"
 	"  -device TYPE[,prop=value...]         add a device (-device help lists them)\n"
 	"  -drive ..., -netdev ...              block and network backends\n"
+	"  -nic user|tap[,model=M][,mac=A]      a -netdev and its virtio-net card in one\n"
 	"  -fw_cfg [name=]NAME,file=PATH|string=STR\n"
 	"\n"
 	"Boot:\n"

@@ -76,6 +76,7 @@ struct vm_config {
 	bool nographic, display_none, nodefaults, no_reboot, no_shutdown;
 
 	struct str_list devices, drives, netdevs;
+	struct str_list nics;		/* -nic as given, expanded into netdevs and devices */
 	unsigned nfw_cfg;
 	struct fw_cfg_opt *fw_cfg;
 
@@ -92,6 +93,14 @@ struct vm_config {
 	char *gdb_host;			/* NULL: all local addresses, as QEMU's tcp::PORT */
 	unsigned gdb_port;
 };
+
+/*
+ * One -nic argument as the -netdev and -device strings it stands for (both
+ * malloc'd; both NULL for "none"); index names the pair when no id= is given.
+ * 0, or -1 with a one-line message in err. vmm/cli_nic.c.
+ */
+int cli_nic_expand(const char *arg, unsigned index, enum machine_type machine, char **netdev,
+		   char **device, char *err, size_t errlen);
 
 /* 0 on success; -1 with a one-line message (no "bringup: " prefix, no newline) in err. */
 int cli_parse(int argc, char *const argv[], struct vm_config *cfg, char *err, size_t errlen);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libfdt.h>
+
 #include "tests/unit/common/harness.h"
 
 #define MAX_ARGS 16
@@ -85,6 +87,15 @@ static const struct bad_case bad_cases[] = {
 	{ { "--frobnicate", NULL }, "bringup: unknown option '--frobnicate'" },
 	{ { "disk.img", NULL }, "bringup: unexpected argument 'disk.img' (disk images go through -drive)" },
 	{ { "-accel", "tcg", NULL }, "bringup: accelerator 'tcg' is not built yet" },
+	{ { "-nic", "user,model=e1000", NULL },
+	  "bringup: -nic: model 'e1000' is not supported (virtio-net-pci, virtio-net-device)" },
+	{ { "-nic", "vde", NULL }, "bringup: -nic: unknown type 'vde' (user, tap, none)" },
+	{ { "-nic", "user,id=", NULL }, "bringup: -nic: empty id" },
+	/* what -nic does not know goes to the backend, which names the pair it made */
+	{ { "-nic", "user,bogus=1", "-M", "dumpdtb=/dev/null", NULL },
+	  "bringup: -netdev user,id=__nic0: unknown option 'bogus'" },
+	{ { "-M", "microvm", "-accel", "tcg", "-nic", "user,model=virtio-net-pci", NULL },
+	  "bringup: -machine microvm: /virtio-net-pci@0: no PCI host bridge on the board" },
 	{ { "-gdb", "unix:/tmp/gdb.sock", NULL },
 	  "bringup: -gdb: 'unix:/tmp/gdb.sock' is not supported (tcp:[HOST]:PORT, or none)" },
 };
@@ -177,6 +188,59 @@ START_TEST(test_lists)
 END_TEST
 
 /* Options that parse: they must not be reported as errors of the parser. */
+/*
+ * -nic: the board bringup builds (its device tree, written by dumpdtb=) has
+ * the machine's virtio-net card on the pair's backend, with the MAC given;
+ * "none" adds no card.
+ */
+static void nic_card(const char *machine, const char *nic, const char *compat,
+		     const char *netdev, const char *mac)
+{
+	char *path = harness_write_temp("", 0, ".dtb"), mprop[300];
+	static char fdt[1 << 16];
+	struct run_result r;
+	FILE *f;
+	int node, len;
+
+	snprintf(mprop, sizeof(mprop), "%s,dumpdtb=%s", machine, path);
+	r = run_bringup((const char *[]){ "-M", mprop, "-nic", nic, NULL });
+	ck_assert_msg(r.status == 0, "-nic %s: status %d: %s", nic, r.status, r.err);
+	harness_free(&r);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_gt(fread(fdt, 1, sizeof(fdt), f), 0);
+	fclose(f);
+	node = fdt_node_offset_by_compatible(fdt, -1, compat ? compat : "virtio-net-pci");
+	if (!compat) {
+		ck_assert_int_lt(node, 0);
+		ck_assert_int_lt(fdt_node_offset_by_compatible(fdt, -1, "virtio-net-device"), 0);
+	} else {
+		const char *v = fdt_getprop(fdt, node, "netdev", &len);
+
+		ck_assert_msg(node >= 0, "-nic %s: no %s in the board", nic, compat);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_str_eq(v, netdev);
+		v = fdt_getprop(fdt, node, "mac", &len);
+		if (mac)
+			ck_assert_str_eq(v ? v : "(none)", mac);
+		else
+			ck_assert_ptr_null(v);
+	}
+	unlink(path);
+	free(path);
+}
+
+START_TEST(test_nic)
+{
+	nic_card("pc", "user", "virtio-net-pci", "__nic0", NULL);
+	nic_card("pc", "user,mac=52:54:00:aa:bb:cc,ipv6=off", "virtio-net-pci", "__nic0",
+		 "52:54:00:aa:bb:cc");
+	nic_card("pc", "user,model=virtio,id=n1", "virtio-net-pci", "n1", NULL);
+	nic_card("microvm", "user,id=n7", "virtio-net-device", "n7", NULL);
+	nic_card("pc", "none", NULL, NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_good_options_parse)
 {
 	/* dumpdtb= ends the run before any accelerator, so this needs no /dev/kvm */
@@ -208,6 +272,7 @@ Suite *vmm_cli_suite(void)
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_lists);
 	tcase_add_test(tc, test_good_options_parse);
+	tcase_add_test(tc, test_nic);
 	suite_add_tcase(s, tc);
 	return s;
 }
