@@ -153,5 +153,6 @@ void boot16_enter(u32 setup_addr, const struct bp_info *bi)
 		fw_halt(POST_ERR_BAD_KERNEL);
 	}
 	log_printf("boot: 16-bit entry at %x:0000\n", (setup_addr >> 4) + 0x20);
+	fw_cpu_handover();
 	boot16_jump(setup_addr >> 4);
 }

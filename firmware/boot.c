@@ -20,18 +20,20 @@ void boot_bad_kernel(const char *what)
 	fw_halt(POST_ERR_BAD_KERNEL);
 }
 
-/* [addr, addr+size) must be RAM the firmware does not own. */
-static bool in_ram(u32 addr, u32 size)
+/*
+ * [addr, addr+size) is RAM the firmware does not own: below the EBDA and
+ * clear of its working area, or from 1 MiB to the top of low RAM. Computed
+ * without branches (& on the comparisons): under a JIT each branch taken
+ * is another block to translate, and this runs for every part of the kernel.
+ */
+static bool in_ram(u32 addr, u32 size, u32 ram_top)
 {
 	u64 end = (u64)addr + size;
+	bool low = (addr >= 0x500) & (end <= FW_EBDA_BASE) &
+		   ((addr >= FW_STACK_TOP) | (end <= FW_RAM_BASE));
+	bool high = (addr >= 0x100000) & (end <= ram_top);
 
-	if (!size)
-		return true;
-	if (addr < 0x500 || (addr < FW_STACK_TOP && end > FW_RAM_BASE))
-		return false;
-	if (addr < FW_EBDA_BASE)
-		return end <= FW_EBDA_BASE;
-	return addr >= 0x100000 && end <= mem_low_ram_top();
+	return (size == 0) | low | high;
 }
 
 /*
@@ -93,6 +95,7 @@ void boot_enter32(u32 entry, u32 zero_page)
 {
 	post(POST_BOOT32);
 	bios_pic_mask_all();
+	fw_cpu_handover();
 	__asm__ volatile("cli\n\t"
 			 "xorl %%ebp, %%ebp\n\t"
 			 "xorl %%edi, %%edi\n\t"
@@ -111,11 +114,16 @@ void boot_kernel(void)
 	u16 proto;
 
 	u16 sel;
-	u32 size, entry;
+	u32 size, entry, top, bad;
 
 	if (opt_kernel(&sel, &size) == 0 && size)
 		boot_file(sel, size);
 	read_keys(&k);
+	const struct { u16 key; u32 addr, size; } part[] = {
+		{ FW_CFG_KERNEL_DATA, k.kernel_addr, k.kernel_size },
+		{ FW_CFG_INITRD_DATA, k.initrd_addr, k.initrd_size },
+		{ FW_CFG_CMDLINE_DATA, k.cmdline_addr, k.cmdline_size },
+	};
 	if (!k.kernel_size) {
 		log_error("bringup firmware: no kernel given (QEMU: -kernel FILE); halting\n");
 		fw_halt(POST_ERR_NO_KERNEL);
@@ -127,34 +135,37 @@ void boot_kernel(void)
 		boot_file(FW_CFG_KERNEL_DATA, k.kernel_size);
 	}
 	post(POST_KERNEL_LOAD);
-	if (k.setup_size < 0x300 || k.setup_size > 0x10000 || !in_ram(k.setup_addr, k.setup_size)) {
+	/*
+	 * The checks in two groups, each one branch on a mask of what failed
+	 * (the first failure named): under a JIT a branch per check is a block
+	 * per check. The setup's header is read before the kernel's range is
+	 * judged, so that a file that is no bzImage is named as such.
+	 */
+	top = mem_low_ram_top();
+	bad = ((k.setup_size - 0x300 > 0x10000 - 0x300) | !in_ram(k.setup_addr, k.setup_size, top)) |
+	      !in_ram(k.initrd_addr, k.initrd_size, top) << 1 |
+	      ((k.cmdline_size > 0x10000) | !in_ram(k.cmdline_addr, k.cmdline_size, top)) << 2;
+	if (bad) {
 		/* QEMU loaded a PVH ELF itself: a kernel entry, a setup with no address */
 		entry = fw_cfg_read32(FW_CFG_KERNEL_ENTRY);
-		if (entry && !k.setup_addr)
+		if ((bad & 1) && entry && !k.setup_addr)
 			boot_qemu_pvh(entry);
-		boot_bad_kernel("setup size or address unusable");
+		boot_bad_kernel(bad & 1 ? "setup size or address unusable" :
+				bad & 2 ? "initrd does not fit in RAM" : "command line address unusable");
 	}
-	if (!in_ram(k.initrd_addr, k.initrd_size))
-		boot_bad_kernel("initrd does not fit in RAM");
-	if (k.cmdline_size > 0x10000 || !in_ram(k.cmdline_addr, k.cmdline_size))
-		boot_bad_kernel("command line address unusable");
 
 	setup = (u8 *)(uintptr_t)k.setup_addr;
 	fw_cfg_read_entry(FW_CFG_SETUP_DATA, setup, k.setup_size);
 	proto = bp_protocol(setup, k.setup_size);
-	if (!proto)
-		boot_bad_kernel("no \"HdrS\" setup header at 0x202 (not a bzImage)");
-	if (k.kernel_addr < 0x100000 || !in_ram(k.kernel_addr, k.kernel_size))
-		boot_bad_kernel("protected-mode kernel does not fit in RAM at its load address");
-	fw_cfg_read_entry(FW_CFG_KERNEL_DATA, (void *)(uintptr_t)k.kernel_addr, k.kernel_size);
-	if (k.initrd_size)
-		fw_cfg_read_entry(FW_CFG_INITRD_DATA, (void *)(uintptr_t)k.initrd_addr,
-				  k.initrd_size);
-	if (k.cmdline_size) {
-		fw_cfg_read_entry(FW_CFG_CMDLINE_DATA, (void *)(uintptr_t)k.cmdline_addr,
-				  k.cmdline_size);
+	bad = (proto == 0) | ((k.kernel_addr < 0x100000) | !in_ram(k.kernel_addr, k.kernel_size, top)) << 1;
+	if (bad)
+		boot_bad_kernel(bad & 1 ? "no \"HdrS\" setup header at 0x202 (not a bzImage)" :
+				"protected-mode kernel does not fit in RAM at its load address");
+	/* kernel, initrd, command line: one loop (an empty one reads nothing) */
+	for (u32 i = 0; i < ARRAY_SIZE(part); i++)
+		fw_cfg_read_entry(part[i].key, (void *)(uintptr_t)part[i].addr, part[i].size);
+	if (k.cmdline_size)
 		((char *)(uintptr_t)k.cmdline_addr)[k.cmdline_size - 1] = 0;
-	}
 	log_detail("boot: protocol %x, kernel %x+%x, initrd %x+%x\n", proto, k.kernel_addr,
 		   k.kernel_size, k.initrd_addr, k.initrd_size);
 
@@ -166,9 +177,11 @@ void boot_kernel(void)
 	bi.rsdp = fw_rsdp;
 	bi.e820 = &fw_e820;
 
-	bios_publish_e820();
-	if (fw_cfg_opt_u32("opt/bringup/boot16", 0) || proto < 0x0202)
+	/* int 15h's map only for the real-mode entry: nothing calls the BIOS after the 32-bit one */
+	if (fw_cfg_opt_u32("opt/bringup/boot16", 0) || proto < 0x0202) {
+		bios_publish_e820();
 		boot16_enter(k.setup_addr, &bi);
+	}
 
 	err = bp_fill(zp, setup, k.setup_size, &bi);
 	if (err)

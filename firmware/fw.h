@@ -105,8 +105,7 @@ extern struct bios16_data bios16_data;
 
 /* ---- lib.c: string functions, log --------------------------------------------- */
 void log_init(void);
-void log_set_quiet(bool quiet);
-void log_set_verbose(bool verbose);
+void log_configure(bool quiet, bool verbose);
 bool log_verbose(void);
 /* log_puts/log_hex: the default log (the banner, the boot line), unformatted;
  * log_printf: the rest of what is logged by default (rarer boot paths);
@@ -122,6 +121,8 @@ void __attribute__((noreturn)) fw_halt(u8 code);
 /* CPUID leaf 1 EAX/EDX, read once by fw_cpu_init() */
 extern u32 fw_cpu_sig, fw_cpu_features;
 void fw_cpu_init(void);
+/* Before jumping to what is booted: CR4 back as at reset. */
+void fw_cpu_handover(void);
 /* sum8(): SSE2 under an emulator, else a dword at a time (lib.c, sum.S) */
 u8 fw_sum8(const void *p, u32 len);
 

@@ -138,6 +138,7 @@ static void __attribute__((noreturn)) enter_flat(u8 code, u32 entry, u32 eax, u3
 {
 	post(code);
 	bios_pic_mask_all();
+	fw_cpu_handover();
 	__asm__ volatile("cli\n\t"
 			 "cld\n\t"
 			 "xorl %%edx, %%edx\n\t"

@@ -3,6 +3,7 @@
  * and the log: QEMU's debug console (port 0x402 reads back 0xE9 when it is
  * there), else COM1.
  */
+#define FW_LIB_C
 #include "firmware/fw.h"
 
 #define DEBUGCON_PORT		0x402
@@ -101,20 +102,38 @@ void fw_cpu_init(void)
 		if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x0000004d)	/* "KVMKVMKVM" */
 			sum_sse2 = false;
 	}
+	/*
+	 * CR4.OSFXSR for the whole run rather than around each sum: a CR4
+	 * write ends a block under a JIT. fw_cpu_handover() clears it.
+	 */
+	if (sum_sse2)
+		__asm__ volatile("movl %%cr4, %0\n\t"
+				 "orl %1, %0\n\t"
+				 "movl %0, %%cr4" : "=&r"(a) : "i"(CR4_OSFXSR));
 }
 
-/* CR4.OSFXSR only while SSE runs: whatever is booted gets the CR4 of reset. */
-u8 fw_sum8(const void *p, u32 len)
+/* Whatever is booted gets the CR4 of reset. */
+void fw_cpu_handover(void)
 {
 	u32 cr4;
-	u8 sum;
 
-	if (len < 16 || !sum_sse2)
+	__asm__ volatile("movl %%cr4, %0\n\t"
+			 "andl %1, %0\n\t"
+			 "movl %0, %%cr4" : "=&r"(cr4) : "i"(~CR4_OSFXSR) : "memory");
+}
+
+u8 fw_sum8(const void *p, u32 len)
+{
+	const u8 *b = p;
+	u8 sum = 0;
+
+	if (!sum_sse2)
 		return sum8_dword(p, len);
-	__asm__ volatile("movl %%cr4, %0" : "=r"(cr4));
-	__asm__ volatile("movl %0, %%cr4" :: "r"(cr4 | CR4_OSFXSR));
-	sum = sum8_sse2(p, len);
-	__asm__ volatile("movl %0, %%cr4" :: "r"(cr4) : "memory");
+	if (len >= 16)
+		return sum8_sse2(p, len);
+	/* a few bytes: a plain loop is fewer blocks than sum8_dword's */
+	while (len--)
+		sum += *b++;
 	return sum;
 }
 
@@ -307,13 +326,9 @@ void log_init(void)
 	serial_init();
 }
 
-void log_set_quiet(bool q)
+void log_configure(bool q, bool v)
 {
 	quiet = q;
-}
-
-void log_set_verbose(bool v)
-{
 	verbose = v;
 }
 

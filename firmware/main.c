@@ -9,10 +9,14 @@
 
 extern char __bss_start[], __bss_end[];
 
-static const char *board_name(enum fw_board b)
-{
-	return b == BOARD_I440FX ? "i440fx" : b == BOARD_Q35 ? "q35" : "no PCI (microvm)";
-}
+/* The banner whole, per board and fw_cfg access: one log call, not five */
+static const char *const banner[3][2] = {
+	[BOARD_I440FX] = { "bringup firmware: i440fx, fw_cfg PIO\n",
+			   "bringup firmware: i440fx, fw_cfg DMA\n" },
+	[BOARD_Q35] = { "bringup firmware: q35, fw_cfg PIO\n", "bringup firmware: q35, fw_cfg DMA\n" },
+	[BOARD_NONE] = { "bringup firmware: no PCI (microvm), fw_cfg PIO\n",
+			 "bringup firmware: no PCI (microvm), fw_cfg DMA\n" },
+};
 
 void fw_main(void)
 {
@@ -24,13 +28,11 @@ void fw_main(void)
 		log_error("bringup firmware: no fw_cfg device (no \"QEMU\" signature at 0x510); halting\n");
 		fw_halt(POST_ERR_NO_FW_CFG);
 	}
-	log_set_quiet(fw_cfg_opt_u32("opt/bringup/quiet", 0) != 0);
-	log_set_verbose(fw_cfg_opt_u32("opt/bringup/verbose", 0) != 0);
+	log_configure(fw_cfg_opt_u32("opt/bringup/quiet", 0) != 0,
+		      fw_cfg_opt_u32("opt/bringup/verbose", 0) != 0);
 	post(POST_FW_CFG);
 	fw_board = pci_detect_board();
-	log_puts("bringup firmware: ");
-	log_puts(board_name(fw_board));
-	log_puts(fw_cfg_has_dma() ? ", fw_cfg DMA\n" : ", fw_cfg PIO\n");
+	log_puts(banner[fw_board][fw_cfg_has_dma()]);
 
 	mem_init();
 	post(POST_E820);
@@ -43,8 +45,5 @@ void fw_main(void)
 	mptable_setup();
 	smbios_setup();
 	mem_finish();
-	for (u32 i = 0; log_verbose() && i < fw_e820.nr; i++)
-		log_detail("e820: %llx-%llx type %u\n", fw_e820.e[i].addr,
-			   fw_e820.e[i].addr + fw_e820.e[i].size - 1, fw_e820.e[i].type);
 	boot_kernel();
 }

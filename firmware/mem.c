@@ -76,6 +76,12 @@ static void mem_from_sizes(void)
 
 void mem_init(void)
 {
+	static const struct e820_entry carve[] = {
+		{ FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED },
+		{ FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE },
+		{ FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED },
+		{ 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED },
+	};
 	static u8 buf[E820_FILE_ENTRY * 32] __noinit;
 	u32 n = 0;
 
@@ -90,12 +96,14 @@ void mem_init(void)
 	} else {
 		mem_from_sizes();
 	}
-	/* EBDA, VGA/option ROM hole, this firmware (E and F segments) and its ROM alias */
-	/* then the firmware's areas carved out of what fw_cfg said */
-	e820_insert(&fw_e820, FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED);
-	e820_insert(&fw_e820, FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE);
-	e820_insert(&fw_e820, FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED);
-	e820_insert(&fw_e820, 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED);
+	/*
+	 * Then the firmware's areas carved out of what fw_cfg said: the EBDA,
+	 * the VGA/option ROM hole, this firmware (E and F segments) and its ROM
+	 * alias. A table and one call site: under a JIT each call's return is
+	 * another block.
+	 */
+	for (u32 i = 0; i < ARRAY_SIZE(carve); i++)
+		e820_insert(&fw_e820, carve[i].addr, carve[i].size, carve[i].type);
 	high_top = high_cur = (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
 	high_floor = 0x100000;
 	pool_init();
@@ -159,4 +167,7 @@ void mem_finish(void)
 {
 	if (high_cur < high_top)
 		e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
+	for (u32 i = 0; log_verbose() && i < fw_e820.nr; i++)
+		log_detail("e820: %llx-%llx type %u\n", fw_e820.e[i].addr,
+			   fw_e820.e[i].addr + fw_e820.e[i].size - 1, fw_e820.e[i].type);
 }

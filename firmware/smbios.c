@@ -9,10 +9,18 @@
 #define SM21_LEN		0x1f
 #define SM30_LEN		0x18
 #define SMBIOS_MAX_TABLES	0x4000
+#define SM21_SIG		0x5f4d535f	/* "_SM_", little-endian */
+#define SM30_SIG		0x334d535f	/* "_SM3" (then '_') */
+
+/* The anchors' signatures as word compares, not calls: fewer blocks under a JIT. */
+static inline __attribute__((always_inline)) bool is_sm30(const u8 *a)
+{
+	return (get_le32(a) == SM30_SIG) & (a[4] == '_');
+}
 
 static void fix_anchor(u8 *a, u32 tables, u32 tlen, u16 count)
 {
-	if (!memcmp(a, "_SM3_", 5)) {
+	if (is_sm30(a)) {
 		put_le64(a + 0x10, tables);
 		put_le32(a + 0x0c, tlen);
 		a[0x05] = 0;
@@ -65,7 +73,7 @@ void smbios_setup(void)
 
 	if (fw_cfg_find("etc/smbios/smbios-tables", &tsel, &tlen) == 0 &&
 	    fw_cfg_find("etc/smbios/smbios-anchor", &asel, &alen) == 0 &&
-	    tlen && tlen <= SMBIOS_MAX_TABLES && alen >= SM30_LEN && alen <= 0x20) {
+	    (tlen - 1 < SMBIOS_MAX_TABLES) & (alen >= SM30_LEN) & (alen <= 0x20)) {
 		u32 extra = 64;
 		u16 count = 0;
 
@@ -81,12 +89,12 @@ void smbios_setup(void)
 
 			memmove(tables + n, tables + extra, tlen);
 			tlen += n;
-			if (!memcmp(anchor, "_SM_", 4))
+			if (get_le32(anchor) == SM21_SIG)
 				count = (u16)(get_le16(anchor + 0x1c) + 1);
 		} else {
 			memmove(tables, tables + extra, tlen);
 		}
-		if ((!memcmp(anchor, "_SM_", 4) && alen >= SM21_LEN) || !memcmp(anchor, "_SM3_", 5)) {
+		if (((get_le32(anchor) == SM21_SIG) & (alen >= SM21_LEN)) | is_sm30(anchor)) {
 			fix_anchor(anchor, (u32)(uintptr_t)tables, tlen, count);
 			log_detail("smbios: QEMU's tables, entry point at %x\n",
 				   (u32)(uintptr_t)anchor);

@@ -18,39 +18,47 @@ u16 bp_protocol(const u8 *setup, u32 len)
 	return get_le16(setup + BP_VERSION);
 }
 
+/* The lowest failure in a mask of checks (bit i: codes[i]); BP_OK for none. */
+static enum bp_err first_err(u32 bad, const u8 *codes)
+{
+	return bad ? (enum bp_err)codes[__builtin_ctz(bad)] : BP_OK;
+}
+
+/*
+ * The checks go in two groups, each a mask with one branch on it (under a
+ * JIT a branch per check is a block per check): the header's identity and
+ * extent first, then what may only be read once the extent is known.
+ */
 enum bp_err bp_fill(u8 *zp, const u8 *setup, u32 len, const struct bp_info *in)
 {
-	u32 end, max_cmd, initrd_max;
+	static const u8 codes1[] = { BP_ERR_BOOT_FLAG, BP_ERR_MAGIC, BP_ERR_PROTOCOL, BP_ERR_SHORT };
+	static const u8 codes2[] = { BP_ERR_NOT_HIGH, BP_ERR_CMDLINE, BP_ERR_INITRD, BP_ERR_E820 };
+	u32 end, max_cmd, initrd_max, bad;
+	enum bp_err err;
 	u16 ver;
 
 	if (len < BP_HEADER + 6)
 		return BP_ERR_SHORT;
-	if (get_le16(setup + BP_BOOT_FLAG) != BP_BOOT_FLAG_MAGIC)
-		return BP_ERR_BOOT_FLAG;
-	if (get_le32(setup + BP_HEADER) != BP_HDRS_MAGIC)
-		return BP_ERR_MAGIC;
 	ver = get_le16(setup + BP_VERSION);
-	if (ver < 0x0202)
-		return BP_ERR_PROTOCOL;
 	/* the header ends where the jump at 0x200 lands */
 	end = BP_HEADER + setup[BP_JUMP + 1];
 	if (end > BP_HDR_LIMIT)
 		end = BP_HDR_LIMIT;
-	if (end < BP_INITRD_ADDR_MAX + 4 || end > len)
-		return BP_ERR_SHORT;
-	if (!(setup[BP_LOADFLAGS] & BP_LOADED_HIGH))
-		return BP_ERR_NOT_HIGH;
+	bad = (get_le16(setup + BP_BOOT_FLAG) != BP_BOOT_FLAG_MAGIC) |
+	      (get_le32(setup + BP_HEADER) != BP_HDRS_MAGIC) << 1 | (ver < 0x0202) << 2 |
+	      ((end < BP_INITRD_ADDR_MAX + 4) | (end > len)) << 3;
+	if ((err = first_err(bad, codes1)))
+		return err;
 	max_cmd = ver >= 0x0206 && end >= BP_CMDLINE_SIZE + 4 ?
 		  get_le32(setup + BP_CMDLINE_SIZE) : BP_OLD_CMDLINE_MAX;
-	if (in->cmdline_len > max_cmd)
-		return BP_ERR_CMDLINE;
 	initrd_max = get_le32(setup + BP_INITRD_ADDR_MAX);
-	if (in->initrd_size &&
-	    ((u64)in->initrd_addr + in->initrd_size - 1 > initrd_max ||
-	     (u64)in->initrd_addr + in->initrd_size > 0x100000000ULL))
-		return BP_ERR_INITRD;
-	if (in->e820 && in->e820->nr > BP_E820_MAX)
-		return BP_ERR_E820;
+	bad = ((setup[BP_LOADFLAGS] & BP_LOADED_HIGH) == 0) | (in->cmdline_len > max_cmd) << 1 |
+	      ((in->initrd_size != 0) &
+	       (((u64)in->initrd_addr + in->initrd_size - 1 > initrd_max) |
+		((u64)in->initrd_addr + in->initrd_size > 0x100000000ULL))) << 2 |
+	      ((in->e820 != NULL) && in->e820->nr > BP_E820_MAX) << 3;
+	if ((err = first_err(bad, codes2)))
+		return err;
 
 	memset(zp, 0, BP_SIZE);
 	memcpy(zp + BP_HDR_START, setup + BP_HDR_START, end - BP_HDR_START);

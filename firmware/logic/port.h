@@ -19,6 +19,16 @@ void *memset(void *dst, int c, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+/*
+ * Small constant-size copies as the compiler's inline moves rather than
+ * calls: under a JIT (QEMU's TCG) each call is two more blocks to translate,
+ * the callee's and the return site's. Other sizes call lib.c's functions
+ * (FW_LIB_C keeps the macro off their definitions).
+ */
+#ifndef FW_LIB_C
+#define memcpy(d, s, n)							\
+	(__builtin_constant_p(n) && (n) <= 16 ? __builtin_memcpy(d, s, n) : (memcpy)(d, s, n))
+#endif
 #endif
 
 typedef uint8_t u8;
