@@ -9,27 +9,30 @@
 
 u32 fw_rsdp;
 
-/* the table-loader asks for a file's size, then loads that same name */
+/*
+ * The table-loader asks for a file's size, then loads that same name, and
+ * only after the size was found: so the name is recorded before the look-up
+ * (a tail call, no branch); a failed one leaves a selector never used.
+ */
 static const char *sized_name;
 static u16 sized_sel;
 
 static int cb_file_size(void *ctx, const char *name, u32 *size)
 {
-	if (fw_cfg_find(name, &sized_sel, size) < 0)
-		return -1;
 	sized_name = name;
-	return 0;
+	return fw_cfg_find(name, &sized_sel, size);
 }
+
+/* by zone, so one call and no branch: FSEG, or HIGH for anything else */
+static void *(*const alloc_in[2])(u32 size, u32 align) = { mem_alloc_high_raw, mem_alloc_fseg };
 
 static int cb_alloc(void *ctx, u32 size, u32 align, u8 zone, u8 **ptr, u64 *addr)
 {
-	void *p = zone == TL_ZONE_FSEG ? mem_alloc_fseg(size, align) : mem_alloc_high_raw(size, align);
+	void *p = alloc_in[zone == TL_ZONE_FSEG](size, align);
 
-	if (!p)
-		return -1;
 	*ptr = p;
 	*addr = (uintptr_t)p;
-	return 0;
+	return p ? 0 : -1;
 }
 
 static int cb_load(void *ctx, const char *name, u8 *ptr, u32 size)
@@ -74,24 +77,24 @@ void acpi_setup(void)
 {
 	static u8 script[TL_SCRIPT_MAX] __noinit;
 	static struct tl_state st;
-	const struct tl_blob *rsdp;
-	u32 len;
+	u32 len = 0;
 	u16 sel;
+	int missing = fw_cfg_find("etc/table-loader", &sel, &len);
 
-	if (fw_cfg_find("etc/table-loader", &sel, &len) < 0) {
-		log_detail("acpi: no etc/table-loader\n");
-		return;
-	}
-	if (len > sizeof(script)) {
+	/* both rare cases behind one branch: under a JIT each branch is a block */
+	if (missing | (len > sizeof(script))) {
+		if (missing) {
+			log_detail("acpi: no etc/table-loader\n");
+			return;
+		}
 		log_error("acpi: table-loader is %u bytes, only %u run\n", len, (u32)sizeof(script));
 		len = sizeof(script);
 	}
 	fw_cfg_read_entry(sel, script, len);
 	tl_init(&st, &ops, NULL);
 	tl_run(&st, script, len);
-	rsdp = tl_find(&st, "etc/acpi/rsdp");
-	if (rsdp)
-		fw_rsdp = (u32)rsdp->addr;
+	/* 0 if there is none (no branch: under a JIT each is a block) */
+	fw_rsdp = (u32)tl_addr(&st, "etc/acpi/rsdp");
 	log_detail("acpi: %u files, RSDP at %x\n", st.nr, fw_rsdp);
 	post(POST_ACPI);
 }

@@ -47,6 +47,12 @@
 #define PCI_ID_ICH9_LPC		0x29188086
 
 #define BDF(b, d, f)		((u16)((b) << 8 | (d) << 3 | (f)))
+/*
+ * Hide a value from the optimizer, which would otherwise split a condition
+ * built with '|' and '&' back into one branch per term, or a loop into one
+ * copy per case: under a JIT (QEMU TCG) each branch is a block to translate.
+ */
+#define OPAQUE(x)		__asm__("" : "+r"(x))
 
 /* PIIX3/ICH9 */
 #define PIIX_PIRQ_ROUTE		0x60
@@ -111,13 +117,11 @@ void pci_cfg_write8(u16 bdf, u8 reg, u8 v) { cfg_addr(bdf, reg); outb(PCI_CFG_DA
 
 enum fw_board pci_detect_board(void)
 {
-	u32 id = pci_cfg_read32(0, PCI_VENDOR_ID);
+	u32 id = cfg_read32(0, PCI_VENDOR_ID);
 
-	if (id == PCI_ID_I440FX)
-		return BOARD_I440FX;
-	if (id == PCI_ID_Q35_MCH)
-		return BOARD_Q35;
-	return BOARD_NONE;
+	/* compares, not branches */
+	return (enum fw_board)((id == PCI_ID_I440FX) * BOARD_I440FX +
+			       (id == PCI_ID_Q35_MCH) * BOARD_Q35);
 }
 
 static void elcr_set_level(void)
@@ -129,18 +133,37 @@ static void elcr_set_level(void)
 	outb(ELCR2, (u8)(mask >> 8));
 }
 
+static inline void piix3_route_pirqs(u16 isa)
+{
+	cfg_write32(isa, PIIX_PIRQ_ROUTE, get_le32(pirq_irq));	/* PIRQA-D at once */
+}
+
+static inline void piix4_pm_setup(u16 pm)
+{
+	pci_cfg_write32(pm, PIIX4_PMBASE, PM_IO_BASE | 1);
+	pci_cfg_write8(pm, PIIX4_PMREGMISC, 0x01);
+	pci_cfg_write32(pm, PIIX4_SMBBASE, SMBUS_IO_BASE | 1);
+	pci_cfg_write8(pm, PIIX4_SMBHSTCFG, 0x09);
+}
+
 static void chipset_i440fx(void)
 {
 	u16 isa = BDF(0, 1, 0), pm = BDF(0, 1, 3);
+	u32 isa_ok = cfg_read32(isa, PCI_VENDOR_ID) == PCI_ID_PIIX3_ISA;
+	u32 pm_ok = cfg_read32(pm, PCI_VENDOR_ID) == PCI_ID_PIIX4_PM;
+	/* both there (QEMU's pc unless acpi=off): one branch rather than two */
+	u32 both = isa_ok & pm_ok;
 
-	if (pci_cfg_read32(isa, PCI_VENDOR_ID) == PCI_ID_PIIX3_ISA)
-		cfg_write32(isa, PIIX_PIRQ_ROUTE, get_le32(pirq_irq));	/* PIRQA-D at once */
-	if (pci_cfg_read32(pm, PCI_VENDOR_ID) == PCI_ID_PIIX4_PM) {
-		pci_cfg_write32(pm, PIIX4_PMBASE, PM_IO_BASE | 1);
-		pci_cfg_write8(pm, PIIX4_PMREGMISC, 0x01);
-		pci_cfg_write32(pm, PIIX4_SMBBASE, SMBUS_IO_BASE | 1);
-		pci_cfg_write8(pm, PIIX4_SMBHSTCFG, 0x09);
+	OPAQUE(both);
+	if (__builtin_expect(both, 1)) {
+		piix3_route_pirqs(isa);
+		piix4_pm_setup(pm);
+		return;
 	}
+	if (isa_ok)
+		piix3_route_pirqs(isa);
+	if (pm_ok)
+		piix4_pm_setup(pm);
 }
 
 static void chipset_q35(void)
@@ -162,17 +185,26 @@ static void chipset_q35(void)
 }
 
 /* ---- enumeration ---------------------------------------------------------- */
+/*
+ * Under a JIT (QEMU TCG) the time goes to translating each distinct basic
+ * block once, so this path is written with few branches: conditions that
+ * need no I/O of their own are folded into selects and masks, and the loop
+ * over a bus handles a whole function (BARs included) inline. Branches are
+ * kept where they decide whether a config access happens at all.
+ */
 struct bridge {
-	u16 bdf;
 	bool has_io, has_pref;
 };
 
-static struct pci_res res[MAX_RES] __noinit;	/* each cleared when taken */
+/* one spare entry each: a resource is filled in, then counted or not */
+static struct pci_res res[MAX_RES + 1] __noinit;
+static u8 res_fn[MAX_RES + 1] __noinit;	/* the function a BAR resource belongs to */
 static struct pci_node nodes[MAX_NODES];
 static struct bridge bridges[MAX_NODES];
 static u32 nr_res, nr_nodes;
 static u8 max_bus;
-static u16 bus_bridge[256];	/* the bridge whose secondary bus this is */
+/* per bus: the bus-0 slot its interrupts reach, and the swizzle added on the way */
+static u8 bus_root_slot[256], bus_swizzle[256];
 
 struct pci_fn {
 	u16 bdf;
@@ -180,7 +212,6 @@ struct pci_fn {
 	u8 cmd;			/* decoding to turn on at the end */
 };
 static struct pci_fn fns[MAX_FNS] __noinit;
-static u8 res_fn[MAX_RES] __noinit;	/* the function a BAR resource belongs to */
 static u32 nr_fns;
 
 static struct pci_res *new_res(s32 node, u8 kind, u32 tag)
@@ -190,59 +221,8 @@ static struct pci_res *new_res(s32 node, u8 kind, u32 tag)
 	if (nr_res == MAX_RES)
 		return NULL;
 	r = &res[nr_res++];
-	memset(r, 0, sizeof(*r));
-	r->node = node;
-	r->window = -1;
-	r->kind = kind;
-	r->tag = tag;
+	*r = (struct pci_res){ .node = node, .window = -1, .kind = kind, .tag = tag };
 	return r;
-}
-
-/*
- * Size BAR i of function f; returns how many BAR slots it takes (2 for
- * 64-bit). A BAR that reads back 0 is not there and is left as it was; one
- * that is there goes to 0 until program() writes its address.
- */
-static int size_bar(u32 f, int i, s32 node)
-{
-	u16 bdf = fns[f].bdf;
-	u8 reg = (u8)(PCI_BAR0 + 4 * i);
-	u32 lo, hi = 0xffffffff;
-	u64 mask;
-	bool is64 = false;
-	u8 kind;
-
-	cfg_write32(bdf, reg, 0xffffffff);
-	lo = cfg_read32(bdf, reg);
-	if (!lo)
-		return 1;
-	cfg_write32(bdf, reg, 0);
-	if (lo & PCI_BAR_IO) {
-		kind = PCI_RES_IO;
-		mask = 0xffff0000u | (lo & ~3u);
-		mask |= 0xffffffff00000000ULL;
-	} else {
-		kind = lo & PCI_BAR_PREF ? PCI_RES_PREF : PCI_RES_MEM;
-		if ((lo & 6) == PCI_BAR_MEM64) {
-			is64 = true;
-			cfg_write32(bdf, reg + 4, 0xffffffff);
-			hi = cfg_read32(bdf, reg + 4);
-			cfg_write32(bdf, reg + 4, 0);
-		}
-		mask = (u64)hi << 32 | (lo & ~0xfu);
-	}
-	if ((u32)mask == 0 && !(is64 && hi))
-		return is64 ? 2 : 1;
-	if (kind == PCI_RES_PREF && node > 0 && !bridges[node].has_pref)
-		kind = PCI_RES_MEM;
-	struct pci_res *r = new_res(node, kind, (u32)bdf << 8 | reg);
-	if (r) {
-		r->size = ~mask + 1;
-		r->align = r->size;
-		r->is64 = is64;
-		res_fn[r - res] = (u8)f;
-	}
-	return is64 ? 2 : 1;
 }
 
 static void scan_bus(u8 bus, s32 node);
@@ -251,12 +231,12 @@ static void add_bridge(u16 bdf, u8 bus, s32 parent)
 {
 	s32 node;
 	u32 v;
+	u8 slot = (bdf >> 3) & 0x1f;
 
 	if (nr_nodes == MAX_NODES || max_bus == 0xff)
 		return;
 	node = (s32)nr_nodes++;
 	nodes[node].parent = parent;
-	bridges[node].bdf = bdf;
 
 	/* which windows exist: a writable base register */
 	pci_cfg_write8(bdf, PCI_IO_BASE, 0xf0);
@@ -278,7 +258,9 @@ static void add_bridge(u16 bdf, u8 bus, s32 parent)
 	}
 
 	max_bus++;
-	bus_bridge[max_bus] = bdf;
+	/* a pin's swizzle: + the slot of every bridge on the way up but the one on bus 0 */
+	bus_root_slot[max_bus] = bus ? bus_root_slot[bus] : slot;
+	bus_swizzle[max_bus] = bus ? (u8)(bus_swizzle[bus] + slot) : 0;
 	pci_cfg_write8(bdf, PCI_PRIMARY_BUS, bus);
 	pci_cfg_write8(bdf, PCI_SECONDARY_BUS, max_bus);
 	pci_cfg_write8(bdf, PCI_SUBORDINATE_BUS, 0xff);
@@ -286,148 +268,204 @@ static void add_bridge(u16 bdf, u8 bus, s32 parent)
 	pci_cfg_write8(bdf, PCI_SUBORDINATE_BUS, max_bus);
 }
 
-/* A function found: decoding off while its BARs are sized and moved. */
-static __attribute__((noinline)) void add_fn(u16 bdf, u8 hdr, s32 node)
+/*
+ * Size the BARs of function f (decoding already off). A BAR that reads back
+ * 0 after all ones is not there and is left as it was; one that is there
+ * goes to 0 until program() writes its address. Flags become masks rather
+ * than ?: so that the compiler emits no branch for them.
+ */
+static inline __attribute__((always_inline)) void size_bars(u32 f, u16 bdf, u32 nbar, s32 node)
 {
-	u32 f = nr_fns, cmd = cfg_read32(bdf, PCI_COMMAND);
-	int nbar;
+	u32 tag = (u32)bdf << 8, n = nr_res;
 
-	if (f == MAX_FNS)
-		return;
-	nr_fns++;
-	fns[f].bdf = bdf;
-	fns[f].hdr = hdr;
-	fns[f].cmd = 0;
-	/* host and ISA bridges on bus 0 decode fixed legacy ranges: keep them on */
-	if (!(bdf >> 8) && cfg_read32(bdf, PCI_CLASS_DEVICE - 2) >> 24 == 0x06)
-		fns[f].cmd = PCI_CMD_IO | PCI_CMD_MEM;
-	if (cmd & (PCI_CMD_IO | PCI_CMD_MEM))
-		cfg_write32(bdf, PCI_COMMAND, cmd & 0xffff & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
-	nbar = (hdr & 0x7f) == PCI_HDR_BRIDGE ? 2 : (hdr & 0x7f) == 0 ? 6 : 0;
-	for (int i = 0; i < nbar;)
-		i += size_bar(f, i, node);
-}
+	OPAQUE(nbar);
+	/* the address register keeps its value: set once per BAR, not once per access */
+	for (u32 reg = PCI_BAR0; reg < PCI_BAR0 + 4 * nbar; reg += 4) {
+		u32 lo, hi = 0xffffffff, this = reg;
 
-/* A slot whose function 0 answered; functions 1-7 only if it is multi-function. */
-static __attribute__((noinline)) void scan_slot(u16 bdf, u8 bus, s32 node)
-{
-	u32 nfn = 1;
-
-	for (u32 fn = 0; fn < nfn; fn++, bdf++) {
-		u8 hdr;
-
-		if (fn && (u16)cfg_read32(bdf, PCI_VENDOR_ID) == 0xffff)
+		outl(PCI_CFG_ADDR, 0x80000000u | tag | reg);
+		outl(PCI_CFG_DATA, 0xffffffff);
+		lo = inl(PCI_CFG_DATA);
+		if (!lo)
 			continue;
-		hdr = (u8)(cfg_read32(bdf, PCI_HEADER_TYPE & 0xfc) >> 16);
-		if (!fn && (hdr & PCI_HDR_MULTI))
-			nfn = 8;
-		add_fn(bdf, hdr, node);
-		if ((hdr & 0x7f) == PCI_HDR_BRIDGE)
-			add_bridge(bdf, bus, node);
+		outl(PCI_CFG_DATA, 0);
+		u32 io = -(lo & PCI_BAR_IO), is64 = (lo & 7) == PCI_BAR_MEM64;
+
+		if (is64) {
+			reg += 4;
+			outl(PCI_CFG_ADDR, 0x80000000u | tag | reg);
+			outl(PCI_CFG_DATA, 0xffffffff);
+			hi = inl(PCI_CFG_DATA);
+			outl(PCI_CFG_DATA, 0);
+		}
+		/* an I/O BAR decodes 16 bits: its upper bits count as set */
+		u64 mask = (u64)hi << 32 | (lo & ~(3u | (0xcu & ~io))) | (0xffff0000u & io);
+		/* behind a bridge without a prefetchable window, PREF goes in with MEM */
+		u32 pref = (lo >> 3) & 1 & ((node <= 0) | bridges[node].has_pref);
+		/* filled in the spare slot when the table is full or the BAR has no size */
+		u32 take = (((u32)mask != 0) | (is64 & (hi != 0))) & (n < MAX_RES);
+		struct pci_res *r = &res[n];
+
+		r->size = r->align = ~mask + 1;
+		r->addr = 0;
+		r->kind = (u8)((PCI_RES_MEM + pref) & ~io);
+		r->is64 = is64;
+		r->failed = false;
+		r->node = node;
+		r->window = -1;
+		r->tag = tag | this;
+		res_fn[n] = (u8)f;
+		n += take;
 	}
+	nr_res = n;
 }
 
-/* 32 probes of function 0, kept to a few instructions each */
+/*
+ * Enumerate a bus: one loop over its functions, function 0 of each slot and
+ * functions 1-7 where function 0 is multi-function, each sized as found.
+ */
 static void scan_bus(u8 bus, s32 node)
 {
 	u32 addr = 0x80000000u | (u32)bus << 16, end = addr + 0x10000;
 
-	for (; addr != end; addr += 0x800) {
+	while (addr != end) {
+		u16 bdf = (u16)(addr >> 8);
+		u32 fn = bdf & 7;
+
 		outl(PCI_CFG_ADDR, addr);
-		if (inw(PCI_CFG_DATA) != 0xffff)
-			scan_slot((u16)(addr >> 8), bus, node);
+		if (inw(PCI_CFG_DATA) == 0xffff) {
+			/* nothing: the next slot after function 0, else the next function */
+			addr += 0x800 >> (3 * !!fn);
+			continue;
+		}
+		u32 hdr = (u8)(cfg_read32(bdf, PCI_HEADER_TYPE & 0xfc) >> 16), type = hdr & 0x7f;
+
+		if (nr_fns < MAX_FNS) {
+			/* decoding off while its BARs are sized and moved */
+			u32 f = nr_fns++, cmd = cfg_read32(bdf, PCI_COMMAND);
+			/* host and ISA bridges on bus 0 decode fixed ranges: kept on */
+			u32 legacy = (u32)(cfg_read32(bdf, PCI_CLASS_DEVICE - 2) >> 24 == 0x06) &
+				     (bus == 0);
+
+			fns[f].bdf = bdf;
+			fns[f].hdr = (u8)hdr;
+			fns[f].cmd = (u8)(-legacy & (PCI_CMD_IO | PCI_CMD_MEM));
+			if (cmd & (PCI_CMD_IO | PCI_CMD_MEM))
+				cfg_write32(bdf, PCI_COMMAND,
+					    cmd & 0xffff & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
+			/* 6 BARs for type 0, 2 for a bridge, none otherwise: no compare to branch on */
+			size_bars(f, bdf, (0x26u >> ((type & 1) << 2) & 0xf) & -(u32)(type < 2), node);
+		}
+		if (__builtin_expect(type == PCI_HDR_BRIDGE, 0))
+			add_bridge(bdf, bus, node);
+		/* the next slot after a single-function device's function 0 */
+		addr += 0x800 >> (3 * !!(fn | (hdr & PCI_HDR_MULTI)));
 	}
 }
 
-/* The ISA IRQ a device's pin reaches: swizzle up to bus 0, then the PIRQ router. */
-static u8 irq_of(u16 bdf, u8 pin)
+/* A bridge window: base and limit, or closed when empty or unplaced. */
+static void program_window(const struct pci_res *r, u16 bdf)
 {
-	u8 p = (u8)(pin - 1), slot = (bdf >> 3) & 0x1f;
+	u64 base = r->addr, limit = r->addr + r->size - 1;
 
-	for (int depth = 0; (bdf >> 8) && depth < 256; depth++) {
-		p = (u8)((p + slot) & 3);
-		bdf = bus_bridge[bdf >> 8];
-		slot = (bdf >> 3) & 0x1f;
+	if (!r->size || r->failed)
+		base = 0xfff00000, limit = 0;	/* closed */
+	if (r->kind == PCI_RES_IO) {
+		if (!r->size || r->failed)
+			base = 0xf000, limit = 0;
+		pci_cfg_write8(bdf, PCI_IO_BASE, (u8)(base >> 8 & 0xf0));
+		pci_cfg_write8(bdf, PCI_IO_LIMIT, (u8)(limit >> 8 & 0xf0));
+		pci_cfg_write16(bdf, PCI_IO_BASE_UPPER, 0);
+		pci_cfg_write16(bdf, PCI_IO_LIMIT_UPPER, 0);
+	} else if (r->kind == PCI_RES_MEM) {
+		pci_cfg_write16(bdf, PCI_MEM_BASE, (u16)(base >> 16 & 0xfff0));
+		pci_cfg_write16(bdf, PCI_MEM_LIMIT, (u16)(limit >> 16 & 0xfff0));
+	} else {
+		pci_cfg_write16(bdf, PCI_PREF_BASE, (u16)(base >> 16 & 0xfff0));
+		pci_cfg_write16(bdf, PCI_PREF_LIMIT, (u16)(limit >> 16 & 0xfff0));
+		pci_cfg_write32(bdf, PCI_PREF_BASE_UPPER, (u32)(base >> 32));
+		pci_cfg_write32(bdf, PCI_PREF_LIMIT_UPPER, (u32)(limit >> 32));
 	}
-	if (fw_board == BOARD_Q35)
-		return slot < 25 ? pirq_irq[4 + ((slot + p) & 3)] : pirq_irq[p];
-	return pirq_irq[(slot - 1 + p) & 3];
 }
 
+/* Bridge windows, BARs (and the decoding they need), and any failure. */
 static void program(void)
 {
 	for (u32 i = 0; i < nr_res; i++) {
 		struct pci_res *r = &res[i];
 		u16 bdf = (u16)(r->tag >> 8);
 		u8 reg = (u8)r->tag;
+		/* windows, failures and 64-bit BARs off the common path: one branch for all */
+		u32 slow = (u32)(r->window >= 0) | r->failed | r->is64;
 
-		if (r->window >= 0) {
-			u64 base = r->addr, limit = r->addr + r->size - 1;
-
-			if (!r->size || r->failed)
-				base = 0xfff00000, limit = 0;	/* closed */
-			if (r->kind == PCI_RES_IO) {
-				if (!r->size || r->failed)
-					base = 0xf000, limit = 0;
-				pci_cfg_write8(bdf, PCI_IO_BASE, (u8)(base >> 8 & 0xf0));
-				pci_cfg_write8(bdf, PCI_IO_LIMIT, (u8)(limit >> 8 & 0xf0));
-				pci_cfg_write16(bdf, PCI_IO_BASE_UPPER, 0);
-				pci_cfg_write16(bdf, PCI_IO_LIMIT_UPPER, 0);
-			} else if (r->kind == PCI_RES_MEM) {
-				pci_cfg_write16(bdf, PCI_MEM_BASE, (u16)(base >> 16 & 0xfff0));
-				pci_cfg_write16(bdf, PCI_MEM_LIMIT, (u16)(limit >> 16 & 0xfff0));
-			} else {
-				pci_cfg_write16(bdf, PCI_PREF_BASE, (u16)(base >> 16 & 0xfff0));
-				pci_cfg_write16(bdf, PCI_PREF_LIMIT, (u16)(limit >> 16 & 0xfff0));
-				pci_cfg_write32(bdf, PCI_PREF_BASE_UPPER, (u32)(base >> 32));
-				pci_cfg_write32(bdf, PCI_PREF_LIMIT_UPPER, (u32)(limit >> 32));
+		OPAQUE(slow);
+		if (__builtin_expect(slow, 0)) {
+			if (r->window >= 0) {
+				program_window(r, bdf);
+				continue;
 			}
-			continue;
-		}
-		if (r->failed) {
-			log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
-				  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
-			continue;
+			if (r->failed) {
+				log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
+					  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
+				continue;
+			}
+			/* a 64-bit BAR: its upper half first (decoding is off until enable_all) */
+			cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
 		}
 		cfg_write32(bdf, reg, (u32)r->addr);
-		if (r->is64)
-			cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
-		if (r->size)
-			fns[res_fn[i]].cmd |= r->kind == PCI_RES_IO ? PCI_CMD_IO : PCI_CMD_MEM;
+		/* size 0 needs no decoding; I/O is bit 0, memory bit 1 */
+		fns[res_fn[i]].cmd |= (u8)((r->size != 0) << (r->kind != PCI_RES_IO));
 		log_detail("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
 			   bdf & 7, reg, r->addr, r->size);
 	}
 }
 
-/* Interrupt line from the pin, then decoding for what program() placed. */
+/*
+ * Interrupt line from the pin (swizzled up to bus 0, then the PIRQ router),
+ * then decoding for what program() placed.
+ */
 static void enable_all(void)
 {
-	for (u32 f = 0; f < nr_fns; f++) {
+	u32 q35 = fw_board == BOARD_Q35, i440fx = q35 ^ 1, f = 0;
+
+	/* no test before the first: the host bridge pci_detect_board saw at 00.0 is there */
+	do {
 		u16 bdf = fns[f].bdf;
 		u32 cmd = fns[f].cmd, v = cfg_read32(bdf, PCI_INTERRUPT_LINE);
-		u8 pin = (u8)(v >> 8);
+		u32 bus = bdf >> 8, slot = (bdf >> 3) & 0x1f, pin = (v >> 8) & 0xff;
+		u32 on_bus0 = -(u32)(bus == 0), p = pin - 1;
+		bool bridge = (fns[f].hdr & 0x7f) == PCI_HDR_BRIDGE;
 
-		if (pin >= 1 && pin <= 4 && fw_board != BOARD_NONE)
-			pci_cfg_write8(bdf, PCI_INTERRUPT_LINE, irq_of(bdf, pin));
-		if ((fns[f].hdr & 0x7f) == PCI_HDR_BRIDGE)
-			cmd |= PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER;
-		if (cmd)
-			pci_cfg_write16(bdf, PCI_COMMAND, (u16)(pci_cfg_read16(bdf, PCI_COMMAND) | cmd));
-	}
+		/* on bus 0 the device's own slot, elsewhere its bus-0 bridge's (masks, not ?:) */
+		p += (slot & ~on_bus0) + bus_swizzle[bus];
+		slot = (slot & on_bus0) | (bus_root_slot[bus] & ~on_bus0);
+		/* q35: slots below 25 to PIRQ E-H by slot, the rest to A-D by pin; i440fx: slot - 1 */
+		u32 q35_low = q35 & (slot < 25);
+		u32 idx = ((p + ((slot - i440fx) & -(i440fx | q35_low))) & 3) + 4 * q35_low;
+		u32 has_pin = (pin - 1 < 4) & (fw_board != BOARD_NONE);
+
+		OPAQUE(has_pin);
+		if (has_pin)
+			pci_cfg_write8(bdf, PCI_INTERRUPT_LINE, pirq_irq[idx]);
+		cmd |= bridge * (PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
+		/* unconditional: a function with nothing to turn on gets its own value back */
+		pci_cfg_write16(bdf, PCI_COMMAND, (u16)(pci_cfg_read16(bdf, PCI_COMMAND) | cmd));
+	} while (++f < nr_fns);
 }
 
 void pci_setup(void)
 {
-	struct pci_alloc a;
 	u64 ram_top = mem_low_ram_top(), mem64;
 	int failed;
 
-	if (fw_board == BOARD_I440FX)
-		chipset_i440fx();
-	else if (fw_board == BOARD_Q35)
+	/* i440fx, the default machine, runs straight through */
+	if (__builtin_expect(fw_board != BOARD_I440FX, 0)) {
+		if (fw_board != BOARD_Q35)
+			return;
 		chipset_q35();
-	else
-		return;
+	} else {
+		chipset_i440fx();
+	}
 	elcr_set_level();
 	post(POST_CHIPSET);
 
@@ -436,20 +474,15 @@ void pci_setup(void)
 	nodes[0].parent = -1;
 	scan_bus(0, 0);
 
-	memset(&a, 0, sizeof(a));
-	a.res = res;
-	a.nr_res = nr_res;
-	a.node = nodes;
-	a.nr_node = nr_nodes;
-	a.io_base = PCI_IO_START;
-	a.io_end = PCI_IO_END;
-	a.mem_base = ALIGN_UP(ram_top, 0x10000000ULL);
-	if (a.mem_base < 0xc0000000ULL)
-		a.mem_base = 0xc0000000ULL;
-	a.mem_end = PCI_MEM_END;
 	mem64 = ALIGN_UP(0x100000000ULL + e820_ram_above(&fw_e820, 0x100000000ULL), 1ULL << 30);
-	a.mem64_base = mem64;
-	a.mem64_end = mem64 + PCI_MEM64_SIZE;
+	u64 mem_base = ALIGN_UP(ram_top, 0x10000000ULL);
+	struct pci_alloc a = {
+		.res = res, .nr_res = nr_res, .node = nodes, .nr_node = nr_nodes,
+		.io_base = PCI_IO_START, .io_end = PCI_IO_END,
+		.mem_base = mem_base < 0xc0000000ULL ? 0xc0000000ULL : mem_base,
+		.mem_end = PCI_MEM_END,
+		.mem64_base = mem64, .mem64_end = mem64 + PCI_MEM64_SIZE,
+	};
 	failed = pci_alloc_run(&a);
 	program();
 	enable_all();

@@ -137,6 +137,7 @@ struct tl_ops {
 	/* 0 and the size if fw_cfg has the file, else -1 */
 	int (*file_size)(void *ctx, const char *name, u32 *size);
 	int (*alloc)(void *ctx, u32 size, u32 align, u8 zone, u8 **ptr, u64 *addr);
+	/* only after file_size said 0 for this same name, with nothing in between but alloc */
 	int (*load)(void *ctx, const char *name, u8 *ptr, u32 size);
 	int (*write_pointer)(void *ctx, const char *name, u32 offset, u64 value, u8 size);
 	/* one call per failed command; index counts commands from 0 */
@@ -149,14 +150,22 @@ struct tl_state {
 	const struct tl_ops *ops;
 	void *ctx;
 	u32 nr;
-	u32 last;		/* the blob the last command named */
 	struct tl_blob blob[TL_MAX_BLOBS];
 };
 
-void tl_init(struct tl_state *s, const struct tl_ops *ops, void *ctx);
+/* The blobs are written as they are allocated: only the count needs a start. */
+static inline void tl_init(struct tl_state *s, const struct tl_ops *ops, void *ctx)
+{
+	s->ops = ops;
+	s->ctx = ctx;
+	s->nr = 0;
+}
+
 /* Run every command; a bad one is reported and skipped. Returns the error count. */
 int tl_run(struct tl_state *s, const u8 *script, u32 len);
 const struct tl_blob *tl_find(const struct tl_state *s, const char *name);
+/* The guest address of the named file, 0 if it was not allocated. */
+u64 tl_addr(const struct tl_state *s, const char *name);
 const char *tl_strerror(enum tl_err err);
 /* Sum of len bytes mod 256 (a word at a time): ACPI, MP and SMBIOS checksums. */
 u8 sum8(const void *p, u32 len);

@@ -3,191 +3,179 @@
  * window is the aligned sum of what sits behind it), then placed from the
  * root down. On each bus the resources are placed largest alignment first,
  * so power-of-two BARs pack without gaps.
+ *
+ * Written for a JIT (QEMU TCG translates each distinct basic block once, and
+ * that is what costs): checks are folded into one branch with '|' and masks,
+ * collect() and lay() are inlined (a call is two blocks), and the root and
+ * every bridge window go through the same place().
  */
 #include "firmware/logic/fwlogic.h"
 
 #define MAX_SORT	256
 
-/* Indices of the resources of 'kind' on 'node' (PREF counts as MEM when mem_all), ordered. */
-static u32 collect(const struct pci_alloc *a, s32 node, int kind, bool mem_all, u32 *idx)
+/* Hide a value from the optimizer, which would split a '&' of terms back into branches. */
+#define OPAQUE(x)	__asm__("" : "+r"(x))
+
+/*
+ * Indices of the resources of 'kind' on 'node' that have a size (PREF counts
+ * as MEM when mem_all), by alignment then size, descending; stable. The
+ * filter is folded into the insertion loop's condition instead of a branch
+ * of its own. idx has MAX_SORT + 1 entries: idx[n] is scratch.
+ */
+static inline __attribute__((always_inline)) u32 collect(const struct pci_alloc *a, s32 node,
+							 int kind, bool mem_all, u32 *idx)
 {
 	u32 n = 0;
 
-	for (u32 i = 0; i < a->nr_res && n < MAX_SORT; i++) {
+	idx[0] = 0;	/* read below before anything is taken: any valid index */
+	for (u32 i = 0; i < a->nr_res; i++) {
 		const struct pci_res *r = &a->res[i];
-		bool match = r->kind == kind ||
-			     (mem_all && kind == PCI_RES_MEM && r->kind == PCI_RES_PREF);
+		bool take = (r->node == node) & (r->size != 0) & (n < MAX_SORT) &
+			    ((r->kind == kind) |
+			     (mem_all & (kind == PCI_RES_MEM) & (r->kind == PCI_RES_PREF)));
+		u32 j = n;
 
-		if (r->node != node || !match || !r->size)
-			continue;
-		/* insertion by alignment, then size, descending; stable */
-		u32 j = n++;
-		while (j) {
-			const struct pci_res *p = &a->res[idx[j - 1]];
+		for (;;) {
+			const struct pci_res *p = &a->res[idx[j - (j != 0)]];
+			u32 move = take & (j != 0) & ((p->align < r->align) |
+						      ((p->align == r->align) & (p->size < r->size)));
 
-			if (p->align > r->align || (p->align == r->align && p->size >= r->size))
+			OPAQUE(move);
+			if (!move)
 				break;
 			idx[j] = idx[j - 1];
 			j--;
 		}
 		idx[j] = i;
+		n += take;
 	}
 	return n;
 }
 
-/* Lay out idx[0..n) from base without placing; returns the end, 0 on overflow past 'end'. */
-static u64 lay_out(struct pci_alloc *a, const u32 *idx, u32 n, u64 base, u64 end)
-{
-	u64 at = base;
+struct lay_result {
+	u64 end;		/* where the last one that fit ends */
+	u64 align;		/* the largest alignment among them all */
+	bool all64;		/* all of them may go above 4 GiB */
+};
 
+/*
+ * Lay out idx[0..n) in order from base, each at its alignment, within
+ * [base, end); one that does not fit is skipped. When 'commit', each gets
+ * its address, or 0 and 'failed'. Returns how many did not fit.
+ */
+static inline __attribute__((always_inline)) int lay(struct pci_alloc *a, const u32 *idx, u32 n,
+						     u64 base, u64 end, bool commit,
+						     struct lay_result *out)
+{
+	u64 at = base, align = 0, keep = -(u64)!commit;
+	bool all64 = true;
+	int failed = 0;
+
+	/* masks instead of ?: so that the compiler emits no branch (one block per loop) */
 	for (u32 i = 0; i < n; i++) {
 		struct pci_res *r = &a->res[idx[i]];
-		u64 al = r->align ? r->align : 1;
-		u64 start = ALIGN_UP(at, al);
+		u64 al = r->align | (r->align == 0);
+		u64 start = ALIGN_UP(at, al), stop = start + r->size;
 
-		if (start < at || start + r->size < start || start + r->size > end)
-			return 0;
-		at = start + r->size;
+		OPAQUE(stop);	/* a compare, not the add's carry flag and a branch */
+		u64 bad = -(u64)((start < at) | (stop < start) | (stop > end));
+
+		failed += (int)(bad & 1);
+		at = (at & bad) | (stop & ~bad);
+		align = r->align > align ? r->align : align;
+		all64 &= r->is64;
+		r->addr = (r->addr & keep) | (start & ~bad & ~keep);
+		r->failed = (r->failed & keep) | (bad & ~keep & 1);
 	}
-	return at;
-}
-
-static u64 gran_of(int kind)
-{
-	return kind == PCI_RES_IO ? PCI_IO_WINDOW_GRAN : PCI_MEM_WINDOW_GRAN;
+	out->end = at;
+	out->align = align;
+	out->all64 = all64;
+	return failed;
 }
 
 /* Size the window res[w] from the resources on its child bus. */
-static void size_window(struct pci_alloc *a, struct pci_res *w)
+static void size_window(struct pci_alloc *a, struct pci_res *w, u32 *idx)
 {
-	u32 idx[MAX_SORT];
 	u32 n = collect(a, w->window, w->kind, false, idx);
-	u64 gran = gran_of(w->kind), end, align = gran;
-	bool all64 = true;
+	u64 gran = w->kind == PCI_RES_IO ? PCI_IO_WINDOW_GRAN : PCI_MEM_WINDOW_GRAN;
+	struct lay_result lr;
+	bool fit = !lay(a, idx, n, 0, ~0ULL, false, &lr);
 
-	w->size = 0;
-	w->align = gran;
-	if (!n)
-		return;
-	end = lay_out(a, idx, n, 0, ~0ULL);
-	for (u32 i = 0; i < n; i++) {
-		if (a->res[idx[i]].align > align)
-			align = a->res[idx[i]].align;
-		if (!a->res[idx[i]].is64)
-			all64 = false;
-	}
-	w->size = ALIGN_UP(end, gran);
-	w->align = align;
-	if (w->kind == PCI_RES_PREF)
-		w->is64 = a->node[w->window].pref64 && all64;
+	/* an empty bus gives 0 and gran, as does one that overflows (size 0) */
+	w->size = fit ? ALIGN_UP(lr.end, gran) : 0;
+	w->align = lr.align > gran ? lr.align : gran;
+	if (w->kind == PCI_RES_PREF && n)
+		w->is64 = a->node[w->window].pref64 && lr.all64;
 }
 
-/* Place what fits in order; what does not is marked failed. Returns the failures. */
-static int lay_out_greedy(struct pci_alloc *a, const u32 *idx, u32 n, u64 base, u64 end)
+/*
+ * Place the resources of 'kind' on 'node' in [base, end); at the root, while
+ * they do not all fit, move the largest 64-bit one to [base64, end64).
+ * Returns the failures.
+ */
+static int place(struct pci_alloc *a, s32 node, int kind, u64 base, u64 end, u64 base64,
+		 u64 end64, u32 *idx, u32 *hi)
 {
-	u64 at = base;
-	int failed = 0;
-
-	for (u32 i = 0; i < n; i++) {
-		struct pci_res *r = &a->res[idx[i]];
-		u64 al = r->align ? r->align : 1;
-		u64 start = ALIGN_UP(at, al);
-
-		if (start < at || start + r->size < start || start + r->size > end) {
-			r->failed = true;
-			r->addr = 0;
-			failed++;
-			continue;
-		}
-		r->addr = start;
-		at = start + r->size;
-	}
-	return failed;
-}
-
-static int fail_all(struct pci_alloc *a, const u32 *idx, u32 n)
-{
-	for (u32 i = 0; i < n; i++) {
-		a->res[idx[i]].failed = true;
-		a->res[idx[i]].addr = 0;
-	}
-	return (int)n;
-}
-
-/* Root memory: everything below 4 GiB if it fits, else move 64-bit ones up, largest first. */
-static int place_root_mem(struct pci_alloc *a)
-{
-	u32 idx[MAX_SORT], lo[MAX_SORT], hi[MAX_SORT];
-	u32 n = collect(a, 0, PCI_RES_MEM, true, idx), nlo, nhi = 0;
-	int failed = 0;
+	u32 n = collect(a, node, kind, node == 0, idx), nhi = 0, k, lim;
+	struct lay_result lr;
+	int failed;
 
 	for (;;) {
-		nlo = 0;
-		for (u32 i = 0; i < n; i++) {
-			bool up = false;
-
-			for (u32 k = 0; k < nhi; k++)
-				up |= hi[k] == idx[i];
-			if (!up)
-				lo[nlo++] = idx[i];
-		}
-		if (lay_out(a, lo, nlo, a->mem_base, a->mem_end) || !nlo)
-			break;
-		/* the first 64-bit capable one in 'lo' is the largest */
-		u32 k;
-		for (k = 0; k < nlo && !a->res[lo[k]].is64; k++)
+		failed = lay(a, idx, n, base, end, true, &lr);
+		/* the first 64-bit capable one is the largest; looked for only on a failure */
+		lim = failed ? n : 0;
+		for (k = 0; k < lim && !a->res[idx[k]].is64; k++)
 			;
-		if (k == nlo || a->mem64_end <= a->mem64_base)
+		if ((k == lim) | (end64 <= base64))
 			break;
-		hi[nhi++] = lo[k];
+		hi[nhi++] = idx[k];
+		for (n--; k < n; k++)
+			idx[k] = idx[k + 1];
 	}
-	failed += lay_out_greedy(a, lo, nlo, a->mem_base, a->mem_end);
 	/* hi[] was filled largest first already */
-	failed += lay_out_greedy(a, hi, nhi, a->mem64_base, a->mem64_end);
-	return failed;
+	return failed + lay(a, hi, nhi, base64, end64, true, &lr);
 }
 
 int pci_alloc_run(struct pci_alloc *a)
 {
-	u32 idx[MAX_SORT];
-	int failed = 0;
+	u32 idx[MAX_SORT + 1], hi[MAX_SORT];
+	s32 nr_node = (s32)a->nr_node;
+	bool bad = false;
+	int failed;
 
+	/* one branch for every check (all resources are cleared either way) */
 	for (u32 i = 0; i < a->nr_res; i++) {
-		a->res[i].addr = 0;
-		a->res[i].failed = false;
-		if (a->res[i].window >= (s32)a->nr_node || a->res[i].node >= (s32)a->nr_node ||
-		    a->res[i].node < 0)
-			return -1;
+		struct pci_res *r = &a->res[i];
+
+		r->addr = 0;
+		r->failed = false;
+		bad |= (r->window >= nr_node) | (r->node >= nr_node) | (r->node < 0);
 	}
-	for (u32 n = 1; n < a->nr_node; n++)
-		if (a->node[n].parent < 0 || a->node[n].parent >= (s32)n)
-			return -1;
+	for (s32 n = 1; n < nr_node; n++)
+		bad |= (a->node[n].parent < 0) | (a->node[n].parent >= n);
+	if (bad)
+		return -1;
 
 	/* children have higher indices: size from the last bus back to the first */
-	for (s32 n = (s32)a->nr_node - 1; n > 0; n--)
+	for (s32 n = nr_node - 1; n > 0; n--)
 		for (u32 i = 0; i < a->nr_res; i++)
 			if (a->res[i].window == n)
-				size_window(a, &a->res[i]);
+				size_window(a, &a->res[i], idx);
 
-	u32 nio = collect(a, 0, PCI_RES_IO, false, idx);
-	failed += lay_out_greedy(a, idx, nio, a->io_base, a->io_end);
-	failed += place_root_mem(a);
+	/* the root's PREF goes in with MEM; only memory has a 64-bit region */
+	failed = place(a, 0, PCI_RES_IO, a->io_base, a->io_end, 0, 0, idx, hi) +
+		 place(a, 0, PCI_RES_MEM, a->mem_base, a->mem_end, a->mem64_base, a->mem64_end,
+		       idx, hi);
 
 	/* parents first: a window's address is known before its bus is laid out */
-	for (s32 n = 1; n < (s32)a->nr_node; n++) {
+	for (s32 n = 1; n < nr_node; n++) {
 		for (u32 i = 0; i < a->nr_res; i++) {
 			struct pci_res *w = &a->res[i];
-			u32 cnt;
+			/* a window that got no room fails its bus: nothing fits in [0, 0) */
+			u64 base = w->failed ? 0 : w->addr, end = w->failed ? 0 : w->addr + w->size;
 
-			if (w->window != n || !w->size)
-				continue;
-			cnt = collect(a, n, w->kind, false, idx);
-			if (w->failed) {
-				failed += fail_all(a, idx, cnt);
-				continue;
-			}
-			/* the window was sized for exactly these: they all fit */
-			failed += lay_out_greedy(a, idx, cnt, w->addr, w->addr + w->size);
+			if ((w->window == n) & (w->size != 0))
+				failed += place(a, n, w->kind, base, end, 0, 0, idx, hi);
 		}
 	}
 	return failed;

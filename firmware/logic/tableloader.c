@@ -9,106 +9,143 @@
 /* command layout: le32 command, then the union at offset 4 */
 #define TL_OFF_CMD		0
 #define TL_OFF_ARG		4
-
-/* The blobs are written as they are allocated: only the counts need a start. */
-void tl_init(struct tl_state *s, const struct tl_ops *ops, void *ctx)
-{
-	s->ops = ops;
-	s->ctx = ctx;
-	s->nr = 0;
-	s->last = 0;
-}
+#define TL_CMD_UNKNOWN		5	/* what tl_run makes of every command above 4 */
 
 typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
 
 /*
- * A blob's name against a command's 56-byte name field: a match is equality
- * through the blob's NUL (what follows the field's NUL does not matter).
+ * This runs once per boot, and under a JIT every distinct branch is a block
+ * to translate: so a command's checks are folded into one word, a bit per
+ * check in the order they are made, and tested with one branch; the lowest
+ * bit set is the error reported (first_error, off the common path).
  */
-static bool name_eq_field(const struct tl_blob *b, const u8 *field)
-{
-	return mem_eq(b->name, field, b->name_len + 1u);
-}
 
-/* The same against a C string, never read past its NUL. */
-static bool name_eq_str(const struct tl_blob *b, const char *name)
+/* The compiler may not assume x's value: it keeps a computed form computed. */
+#define OPAQUE(x)	__asm__("" : "+r"(x))
+
+/* what a missing blob reads as, so the checks after a look-up need no branch */
+static const struct tl_blob no_blob;
+
+/*
+ * The blob a name field or a C string names, else no_blob: equality through
+ * the blob's NUL, what follows the name's NUL does not matter. repe cmpsb
+ * stops at the first difference, so a shorter C string is never read past
+ * its NUL, and a 56-byte field never past its end (a blob's name is
+ * shorter). Newest first: QEMU allocates the RSDP, then the tables most
+ * commands name. Out of line, so that every look-up shares its blocks; one
+ * branch per blob and one exit (eq opaque, or the compiler gives the empty
+ * table an exit of its own): under a JIT each is a block.
+ */
+static __attribute__((noinline)) const struct tl_blob *find(const struct tl_state *s,
+							    const void *name)
 {
-	for (u32 i = 0; i <= b->name_len; i++)
-		if (b->name[i] != name[i])
-			return false;
-	return true;
+	const struct tl_blob *b = s->blob + s->nr;
+	u32 left = s->nr;
+	bool eq = false;
+
+	OPAQUE(eq);
+	while (left) {
+		b--;
+		eq = mem_eq(b->name, name, b->name_len + 1u);
+		left = (left - 1) & ((u32)eq - 1);	/* 0 on a match */
+	}
+	return eq ? b : &no_blob;
 }
 
 const struct tl_blob *tl_find(const struct tl_state *s, const char *name)
 {
-	for (u32 i = 0; i < s->nr; i++)
-		if (name_eq_str(&s->blob[i], name))
-			return &s->blob[i];
-	return NULL;
+	const struct tl_blob *b = find(s, name);
+
+	return b != &no_blob ? b : NULL;
 }
 
-/* Length of a name field's string; 0 if empty or unterminated. */
-static u32 name_len(const u8 *field)
+u64 tl_addr(const struct tl_state *s, const char *name)
 {
+	return find(s, name)->addr;	/* no_blob's is 0 */
+}
+
+/*
+ * Length of a name field's string; 0 if empty or unterminated. One repne
+ * scasb and no branch: ZF says whether it stopped on a NUL.
+ */
+static inline u32 name_len(const u8 *field)
+{
+#if defined(__i386__) || defined(__x86_64__)
+	const u8 *p = field;
+	size_t left = TL_NAME_SIZE;
+	bool nul;
+
+	__asm__("repne scasb" : "=@ccz"(nul), "+D"(p), "+c"(left)
+		: "a"(0), "m"(*(const u8 (*)[TL_NAME_SIZE])field));
+	return (u32)(TL_NAME_SIZE - 1 - left) & -(u32)nul;
+#else
 	u32 n = (u32)str_nlen((const char *)field, TL_NAME_SIZE);
 
 	return n == TL_NAME_SIZE ? 0 : n;
+#endif
 }
 
-static bool size_ok(u8 size)
+/* A le32 field in one load (get_le32 assembles it a byte at a time). */
+static inline u32 ld_le32(const u8 *p)
 {
-	return size == 1 || size == 2 || size == 4 || size == 8;
+	u32 v;
+
+	__builtin_memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
 }
 
-static u64 get_var(const u8 *p, u8 size)
+/*
+ * The error of the first failed check: bit i of bad is check i, err[i] its
+ * error. TL_OK there stands for "the name field i names no blob": a bad name
+ * or one never allocated.
+ */
+static __attribute__((noinline, cold)) enum tl_err first_error(u32 bad, const u8 *err,
+							       const u8 *arg)
 {
-	switch (size) {
-	case 1: return p[0];
-	case 2: return get_le16(p);
-	case 4: return get_le32(p);
-	default: return get_le64(p);
-	}
+	u32 i = (u32)__builtin_ctz(bad);
+
+	if (err[i] != TL_OK)
+		return err[i];
+	return name_len(arg + i * TL_NAME_SIZE) ? TL_ERR_NOT_ALLOCATED : TL_ERR_BAD_NAME;
 }
 
-static void put_var(u8 *p, u8 size, u64 v)
+/* 1, 2, 4 or 8 */
+static inline u32 size_bad(u8 size)
 {
-	switch (size) {
-	case 1: p[0] = (u8)v; break;
-	case 2: put_le16(p, (u16)v); break;
-	case 4: put_le32(p, (u32)v); break;
-	default: put_le64(p, v); break;
-	}
+	return (size > 8) | (~0x116u >> (size & 15) & 1);
 }
 
-static enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
+/* ALLOCATE: name[56], le32 align, u8 zone */
+static inline enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
 {
-	u32 align = get_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
+	static const u8 err[] = { TL_ERR_BAD_NAME, TL_ERR_DUPLICATE, TL_ERR_TOO_MANY,
+				  TL_ERR_BAD_ALIGN, TL_ERR_BAD_ZONE };
+	const struct tl_ops *ops = s->ops;
+	u32 align = ld_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
 	u8 zone = arg[TL_NAME_SIZE + 4];
-	struct tl_blob *b;
+	struct tl_blob *b = &s->blob[s->nr];
+	u32 bad;
 
-	if (!len)
-		return TL_ERR_BAD_NAME;
-	for (u32 i = 0; i < s->nr; i++)
-		if (name_eq_field(&s->blob[i], arg))
-			return TL_ERR_DUPLICATE;
-	if (s->nr == TL_MAX_BLOBS)
-		return TL_ERR_TOO_MANY;
-	if (!align)
-		align = 1;
-	if (align & (align - 1))
-		return TL_ERR_BAD_ALIGN;
-	if (zone != TL_ZONE_HIGH && zone != TL_ZONE_FSEG)
-		return TL_ERR_BAD_ZONE;
-	b = &s->blob[s->nr];
-	/* the name NUL-padded, for the callbacks and the word compares */
+	/* align 0 means 1: it passes the power-of-two test as it is */
+	bad = (len == 0) | (find(s, arg) != &no_blob) << 1 |
+	      (s->nr == TL_MAX_BLOBS) << 2 | ((align & (align - 1)) != 0) << 3 |
+	      (zone - 1u > 1u) << 4;		/* HIGH (1) or FSEG (2) */
+	OPAQUE(bad);		/* or each check becomes a branch of its own */
+	if (bad)
+		return first_error(bad, err, arg);
+	align += !align;
+	/* the name NUL-padded, for the callbacks */
 	memset(b->name, 0, TL_NAME_SIZE);
 	memcpy(b->name, arg, len);
 	b->name_len = (u8)len;
-	if (s->ops->file_size(s->ctx, b->name, &size) < 0)
+	if (ops->file_size(s->ctx, b->name, &size) < 0)
 		return TL_ERR_NO_FILE;
-	if (s->ops->alloc(s->ctx, size, align, zone, &b->ptr, &b->addr) < 0)
+	if (ops->alloc(s->ctx, size, align, zone, &b->ptr, &b->addr) < 0)
 		return TL_ERR_NO_MEMORY;
-	if (s->ops->load(s->ctx, b->name, b->ptr, size) < 0)
+	if (ops->load(s->ctx, b->name, b->ptr, size) < 0)
 		return TL_ERR_LOAD;
 	b->size = size;
 	s->nr++;
@@ -116,47 +153,76 @@ static enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
 }
 
 /*
- * The blob a command's name field names, the last one named first: QEMU's
- * scripts name etc/acpi/tables over and over.
+ * ADD_POINTER: dst[56], src[56], le32 offset, u8 size. The pointer's own
+ * bytes, no more, are read and written; 4 (QEMU's pointers) first.
  */
-static __attribute__((noinline)) enum tl_err find_arg_scan(struct tl_state *s, const u8 *field,
-							    struct tl_blob **out)
+static inline enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
 {
-	for (u32 i = 0; i < s->nr; i++) {
-		if (name_eq_field(&s->blob[i], field)) {
-			s->last = i;
-			*out = &s->blob[i];
-			return TL_OK;
-		}
-	}
-	return name_len(field) ? TL_ERR_NOT_ALLOCATED : TL_ERR_BAD_NAME;
+	static const u8 err[] = { TL_OK, TL_OK, TL_ERR_BAD_SIZE, TL_ERR_RANGE };
+	const struct tl_blob *dst = find(s, arg), *src = find(s, arg + TL_NAME_SIZE);
+	u32 off = ld_le32(arg + 2 * TL_NAME_SIZE);
+	u8 size = arg[2 * TL_NAME_SIZE + 4], *p;
+	u32 bad;
+
+	bad = (dst == &no_blob) | (src == &no_blob) << 1 | size_bad(size) << 2 |
+	      ((off > dst->size) | (size > dst->size - off)) << 3;
+	OPAQUE(bad);		/* or each check becomes a branch of its own */
+	if (bad)
+		return first_error(bad, err, arg);
+	p = dst->ptr + off;
+	if (size == 4)
+		put_le32(p, get_le32(p) + (u32)src->addr);
+	else if (size == 8)
+		put_le64(p, get_le64(p) + src->addr);
+	else if (size == 2)
+		put_le16(p, (u16)(get_le16(p) + src->addr));
+	else
+		p[0] = (u8)(p[0] + src->addr);
+	return TL_OK;
 }
 
-static inline __attribute__((always_inline)) enum tl_err find_arg(struct tl_state *s,
-								  const u8 *field,
-								  struct tl_blob **out)
+/* ADD_CHECKSUM: name[56], le32 offset, le32 start, le32 length */
+static inline enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
 {
-	if (s->last < s->nr && name_eq_field(&s->blob[s->last], field)) {
-		*out = &s->blob[s->last];
-		return TL_OK;
-	}
-	return find_arg_scan(s, field, out);
+	static const u8 err[] = { TL_OK, TL_ERR_RANGE };
+	const struct tl_blob *b = find(s, arg);
+	u32 off = ld_le32(arg + TL_NAME_SIZE);
+	u32 start = ld_le32(arg + TL_NAME_SIZE + 4);
+	u32 len = ld_le32(arg + TL_NAME_SIZE + 8);
+	u8 (*sum)(const void *p, u32 len) = s->ops->sum ? s->ops->sum : sum8;
+	u32 bad;
+
+	bad = (b == &no_blob) |
+	      ((off >= b->size) | (start > b->size) | (len > b->size - start)) << 1;
+	OPAQUE(bad);		/* or each check becomes a branch of its own */
+	if (bad)
+		return first_error(bad, err, arg);
+	/* the field is part of the range: subtracting the sum makes the total zero */
+	b->ptr[off] -= sum(b->ptr + start, len);
+	return TL_OK;
 }
 
-static enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
+/* WRITE_POINTER: dst fw_cfg file[56], src[56], le32 dst offset, le32 src offset, u8 size */
+static inline enum tl_err do_write_pointer(struct tl_state *s, const u8 *arg)
 {
-	struct tl_blob *dst, *src;
-	u32 off = get_le32(arg + 2 * TL_NAME_SIZE);
-	u8 size = arg[2 * TL_NAME_SIZE + 4];
-	enum tl_err e;
+	static const u8 err[] = { TL_ERR_BAD_NAME, TL_OK, TL_ERR_BAD_SIZE };
+	const char *dst = (const char *)arg;	/* NUL-terminated once name_len says so */
+	const struct tl_blob *src = find(s, arg + TL_NAME_SIZE);
+	u32 dst_off = ld_le32(arg + 2 * TL_NAME_SIZE);
+	u32 src_off = ld_le32(arg + 2 * TL_NAME_SIZE + 4);
+	u8 size = arg[2 * TL_NAME_SIZE + 8];
+	u32 fsize, bad;
 
-	if ((e = find_arg(s, arg, &dst)) || (e = find_arg(s, arg + TL_NAME_SIZE, &src)))
-		return e;
-	if (!size_ok(size))
-		return TL_ERR_BAD_SIZE;
-	if (off > dst->size || size > dst->size - off)
+	bad = (name_len(arg) == 0) | (src == &no_blob) << 1 | size_bad(size) << 2;
+	OPAQUE(bad);		/* or each check becomes a branch of its own */
+	if (bad)
+		return first_error(bad, err, arg);
+	if (s->ops->file_size(s->ctx, dst, &fsize) < 0)
+		return TL_ERR_NO_FILE;
+	if ((src_off >= src->size) | (dst_off > fsize) | (size > fsize - dst_off))
 		return TL_ERR_RANGE;
-	put_var(dst->ptr + off, size, get_var(dst->ptr + off, size) + src->addr);
+	if (s->ops->write_pointer(s->ctx, dst, dst_off, src->addr + src_off, size) < 0)
+		return TL_ERR_WRITE;
 	return TL_OK;
 }
 
@@ -195,75 +261,52 @@ __attribute__((noinline, optimize("O2", "omit-frame-pointer"))) u8 sum8(const vo
 	return (u8)acc;
 }
 
-static enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
-{
-	struct tl_blob *b;
-	u32 off = get_le32(arg + TL_NAME_SIZE);
-	u32 start = get_le32(arg + TL_NAME_SIZE + 4);
-	u32 len = get_le32(arg + TL_NAME_SIZE + 8);
-	enum tl_err e;
-	u8 sum;
-
-	if ((e = find_arg(s, arg, &b)))
-		return e;
-	if (off >= b->size || start > b->size || len > b->size - start)
-		return TL_ERR_RANGE;
-	sum = s->ops->sum ? s->ops->sum(b->ptr + start, len) : sum8(b->ptr + start, len);
-	/* the field is part of the range: subtracting the sum makes the total zero */
-	b->ptr[off] -= sum;
-	return TL_OK;
-}
-
-static enum tl_err do_write_pointer(struct tl_state *s, const u8 *arg)
-{
-	const char *dst = (const char *)arg;	/* NUL-terminated once name_len says so */
-	struct tl_blob *src;
-	u32 dst_off = get_le32(arg + 2 * TL_NAME_SIZE);
-	u32 src_off = get_le32(arg + 2 * TL_NAME_SIZE + 4);
-	u8 size = arg[2 * TL_NAME_SIZE + 8];
-	u32 fsize;
-	enum tl_err e;
-
-	if (!name_len(arg))
-		return TL_ERR_BAD_NAME;
-	if ((e = find_arg(s, arg + TL_NAME_SIZE, &src)))
-		return e;
-	if (!size_ok(size))
-		return TL_ERR_BAD_SIZE;
-	if (s->ops->file_size(s->ctx, dst, &fsize) < 0)
-		return TL_ERR_NO_FILE;
-	if (src_off >= src->size || dst_off > fsize || size > fsize - dst_off)
-		return TL_ERR_RANGE;
-	if (s->ops->write_pointer(s->ctx, dst, dst_off, src->addr + src_off, size) < 0)
-		return TL_ERR_WRITE;
-	return TL_OK;
-}
-
 int tl_run(struct tl_state *s, const u8 *script, u32 len)
 {
+	/*
+	 * Dispatch through a table of labels, the index clamped so that every
+	 * value has an entry: a switch adds a range check before its jump
+	 * table, a branch (a block under a JIT).
+	 */
+	static const void *const by_cmd[TL_CMD_UNKNOWN + 1] = {
+		[0] = &&next,		/* QEMU pads the script to 4 KiB with zeros */
+		[TL_CMD_ALLOCATE] = &&allocate,
+		[TL_CMD_ADD_POINTER] = &&add_pointer,
+		[TL_CMD_ADD_CHECKSUM] = &&add_checksum,
+		[TL_CMD_WRITE_POINTER] = &&write_pointer,
+		[TL_CMD_UNKNOWN] = &&unknown,
+	};
 	int errors = 0;
 	u32 n = len / TL_ENTRY_SIZE;
 
 	for (u32 i = 0; i < n; i++) {
-		const u8 *c = script + i * TL_ENTRY_SIZE;
-		u32 cmd = get_le32(c + TL_OFF_CMD);
+		const u8 *arg = script + i * TL_ENTRY_SIZE + TL_OFF_ARG;
+		u32 cmd = ld_le32(arg - TL_OFF_ARG + TL_OFF_CMD);
 		enum tl_err e;
 
-		switch (cmd) {
-		case 0:
-			/* QEMU pads the script to 4 KiB with zeros */
-			continue;
-		case TL_CMD_ALLOCATE:		e = do_allocate(s, c + TL_OFF_ARG); break;
-		case TL_CMD_ADD_POINTER:	e = do_add_pointer(s, c + TL_OFF_ARG); break;
-		case TL_CMD_ADD_CHECKSUM:	e = do_add_checksum(s, c + TL_OFF_ARG); break;
-		case TL_CMD_WRITE_POINTER:	e = do_write_pointer(s, c + TL_OFF_ARG); break;
-		default:			e = TL_ERR_UNKNOWN_CMD; break;
-		}
+		goto *by_cmd[cmd < TL_CMD_UNKNOWN ? cmd : TL_CMD_UNKNOWN];
+allocate:
+		e = do_allocate(s, arg);
+		goto check;
+add_pointer:
+		e = do_add_pointer(s, arg);
+		goto check;
+add_checksum:
+		e = do_add_checksum(s, arg);
+		goto check;
+write_pointer:
+		e = do_write_pointer(s, arg);
+		goto check;
+unknown:
+		e = TL_ERR_UNKNOWN_CMD;
+check:
 		if (e) {
 			errors++;
 			if (s->ops->error)
 				s->ops->error(s->ctx, i, cmd, e);
 		}
+next:
+		;
 	}
 	if (len % TL_ENTRY_SIZE) {
 		errors++;

@@ -229,6 +229,65 @@ START_TEST(pci_bad_tree_rejected)
 }
 END_TEST
 
+START_TEST(pci_failed_window_fails_its_bus)
+{
+	/* root - bridge (node 1); its memory window cannot fit in the root's 16 MiB */
+	struct pci_node nodes[2] = { { .parent = -1 }, { .parent = 0 } };
+	struct pci_res res[4];
+	struct pci_alloc a = { .res = res, .nr_res = 4, .node = nodes, .nr_node = 2,
+			       .io_base = 0xc000, .io_end = 0x10000,
+			       .mem_base = 0xc0000000, .mem_end = 0xc1000000 };
+
+	res[0] = mkbar(0, PCI_RES_MEM, 0, false, 100);
+	res[0].window = 1;
+	res[1] = mkbar(1, PCI_RES_MEM, 0x4000000, false, 1);	/* 64 MiB */
+	res[2] = mkbar(1, PCI_RES_MEM, 0x1000, false, 2);
+	res[3] = mkbar(0, PCI_RES_MEM, 0x100000, false, 3);
+	/* the window and both BARs behind it fail; the root's own BAR still goes first */
+	ck_assert_int_eq(pci_alloc_run(&a), 3);
+	ck_assert_uint_eq(res[0].size, 0x4100000);	/* 64 MiB + 4 KiB, to 1 MiB */
+	ck_assert_uint_eq(res[0].align, 0x4000000);
+	ck_assert(res[0].failed && res[1].failed && res[2].failed);
+	ck_assert_uint_eq(res[1].addr, 0);
+	ck_assert_uint_eq(res[2].addr, 0);
+	ck_assert(!res[3].failed);
+	ck_assert_uint_eq(res[3].addr, 0xc0000000);
+}
+END_TEST
+
+START_TEST(pci_order_alignment_size_then_index)
+{
+	struct pci_node nodes[1] = { { .parent = -1 } };
+	struct pci_res res[8];
+	struct pci_alloc a = { .res = res, .nr_res = 8, .node = nodes, .nr_node = 1,
+			       .io_base = 0xc000, .io_end = 0x10000,
+			       .mem_base = 0xc0000000, .mem_end = 0xfec00000 };
+
+	res[0] = mkbar(0, PCI_RES_MEM, 0x1000, false, 1);
+	res[1] = mkbar(0, PCI_RES_MEM, 0x1000, false, 2);
+	res[2] = mkbar(0, PCI_RES_MEM, 0x3000, false, 3);	/* same alignment, larger */
+	res[2].align = 0x1000;
+	res[3] = mkbar(0, PCI_RES_MEM, 0x1000, false, 4);
+	res[4] = mkbar(0, PCI_RES_IO, 0x3, false, 5);		/* alignment 0: any byte */
+	res[4].align = 0;
+	res[5] = mkbar(0, PCI_RES_IO, 0x10, false, 6);
+	res[6] = mkbar(0, PCI_RES_IO, 0x4, false, 7);
+	res[6].align = 0;
+	res[7] = mkbar(0, PCI_RES_IO, 0x100, false, 8);
+	ck_assert_int_eq(pci_alloc_run(&a), 0);
+	/* larger first among equal alignments, then in table order */
+	ck_assert_uint_eq(res[2].addr, 0xc0000000);
+	ck_assert_uint_eq(res[0].addr, 0xc0003000);
+	ck_assert_uint_eq(res[1].addr, 0xc0004000);
+	ck_assert_uint_eq(res[3].addr, 0xc0005000);
+	/* the unaligned ones last, packed byte by byte */
+	ck_assert_uint_eq(res[7].addr, 0xc000);
+	ck_assert_uint_eq(res[5].addr, 0xc100);
+	ck_assert_uint_eq(res[6].addr, 0xc110);
+	ck_assert_uint_eq(res[4].addr, 0xc114);
+}
+END_TEST
+
 /* ---- table-loader -------------------------------------------------------- */
 
 struct fake_file {
@@ -529,6 +588,155 @@ START_TEST(tl_too_many_files)
 	cmd_alloc(script, 0, "etc/acpi/rsdp", 16, TL_ZONE_FSEG);
 	ck_assert_int_eq(tl_run(&st, script, TL_ENTRY_SIZE), 1);
 	ck_assert_int_eq(f.errors[0], TL_ERR_TOO_MANY);
+}
+END_TEST
+
+/* Every pointer size, at the blob's last bytes and one past them, and the checks' order. */
+START_TEST(tl_pointer_sizes_and_edges)
+{
+	static struct fake f;
+	static struct tl_state st;
+	u8 script[16 * TL_ENTRY_SIZE];
+	u8 want[128];
+	const u64 rsdp = 0x7ff00000ULL + 128 + 0x10000000;
+
+	fake_setup(&f);
+	for (int i = 0; i < 128; i++)
+		f.files[1].data[i] = (u8)(0xf0 + i * 13);
+	memset(script, 0, sizeof(script));
+	cmd_alloc(script, 0, "etc/acpi/tables", 64, TL_ZONE_HIGH);
+	cmd_alloc(script, 1, "etc/acpi/rsdp", 16, TL_ZONE_FSEG);
+	cmd_ptr(script, 2, "etc/acpi/tables", "etc/acpi/rsdp", 0, 1);
+	cmd_ptr(script, 3, "etc/acpi/tables", "etc/acpi/rsdp", 0x21, 2);	/* odd offset */
+	cmd_ptr(script, 4, "etc/acpi/tables", "etc/acpi/rsdp", 0x42, 4);
+	cmd_ptr(script, 5, "etc/acpi/tables", "etc/acpi/rsdp", 120, 8);	/* the last 8 bytes */
+	cmd_ptr(script, 6, "etc/acpi/tables", "etc/acpi/rsdp", 121, 8);	/* one past */
+	cmd_ptr(script, 7, "etc/acpi/tables", "etc/acpi/rsdp", 0xffffffff, 1);	/* off + size wraps */
+	cmd_ptr(script, 8, "etc/acpi/tables", "etc/acpi/rsdp", 0, 0);
+	cmd_ptr(script, 9, "etc/acpi/tables", "etc/acpi/rsdp", 0, 16);
+	cmd_ptr(script, 10, "etc/acpi/nope", "etc/acpi/rsdp", 0, 3);	/* dst first */
+	cmd_ptr(script, 11, "etc/acpi/tables", "", 0, 3);		/* then src */
+	u8 *a = cmd_at(script, 12, TL_CMD_ADD_POINTER);		/* src unterminated */
+	strcpy((char *)a, "etc/acpi/tables");
+	memset(a + 56, 'e', 56);
+	a[116] = 4;
+	cmd_ptr(script, 13, "etc/acpi/tables", "etc/acpi/nope", 127, 1);	/* fine but for src */
+	cmd_ptr(script, 14, "etc/acpi/rsdp", "etc/acpi/rsdp", 19, 1);	/* the last byte */
+	cmd_ptr(script, 15, "etc/acpi/rsdp", "etc/acpi/rsdp", 20, 1);
+	tl_init(&st, &fake_ops, &f);
+	ck_assert_int_eq(tl_run(&st, script, sizeof(script)), 9);
+	const int errs[] = { TL_ERR_RANGE, TL_ERR_RANGE, TL_ERR_BAD_SIZE, TL_ERR_BAD_SIZE,
+			     TL_ERR_NOT_ALLOCATED, TL_ERR_BAD_NAME, TL_ERR_BAD_NAME,
+			     TL_ERR_NOT_ALLOCATED, TL_ERR_RANGE };
+	const u32 at[] = { 6, 7, 8, 9, 10, 11, 12, 13, 15 };
+	ck_assert_uint_eq(f.nerr, 9);
+	for (int i = 0; i < 9; i++) {
+		ck_assert_int_eq(f.errors[i], errs[i]);
+		ck_assert_uint_eq(f.err_index[i], at[i]);
+	}
+	/* the sums, little-endian and truncated to the size; nothing else written */
+	memcpy(want, f.files[1].data, 128);
+	want[0] = (u8)(want[0] + rsdp);
+	put_le16(want + 0x21, (u16)(get_le16(want + 0x21) + rsdp));
+	put_le32(want + 0x42, (u32)(get_le32(want + 0x42) + rsdp));
+	put_le64(want + 120, get_le64(want + 120) + rsdp);
+	const struct tl_blob *t = tl_find(&st, "etc/acpi/tables");
+	ck_assert_mem_eq(t->ptr, want, 128);
+	const struct tl_blob *r = tl_find(&st, "etc/acpi/rsdp");
+	ck_assert_uint_eq(r->ptr[19], 0x80);
+	ck_assert_uint_eq(get_le32(r->ptr + 16), 0x80000040);
+	/* tl_addr: the address, or 0 for a name never allocated */
+	ck_assert_uint_eq(tl_addr(&st, "etc/acpi/rsdp"), rsdp);
+	ck_assert_uint_eq(tl_addr(&st, "etc/acpi/tables"), 0x7ff00000);
+	ck_assert_uint_eq(tl_addr(&st, "etc/acpi/tables2"), 0);
+	ck_assert_uint_eq(tl_addr(&st, ""), 0);
+}
+END_TEST
+
+/* Names of 55 characters (the longest) and 56 (no NUL), commands above 4. */
+START_TEST(tl_name_lengths_and_command_numbers)
+{
+	static struct fake f;
+	static struct tl_state st;
+	u8 script[8 * TL_ENTRY_SIZE];
+	char longest[56];
+
+	fake_setup(&f);
+	memset(longest, 'n', 55);
+	longest[55] = 0;
+	f.files[3].name = longest;
+	f.files[3].size = 8;
+	memcpy(f.files[3].data, "12345678", 8);
+	memset(script, 0, sizeof(script));
+	cmd_alloc(script, 0, longest, 0, TL_ZONE_HIGH);			/* align 0 means 1 */
+	u8 *a = cmd_at(script, 1, TL_CMD_ALLOCATE);			/* 56 bytes, no NUL */
+	memset(a, 'n', 56);
+	a[60] = TL_ZONE_HIGH;
+	cmd_at(script, 2, 5);
+	cmd_at(script, 3, 0xffffffff);
+	cmd_csum(script, 4, longest, 7, 0, 8);
+	a = cmd_at(script, 5, TL_CMD_ALLOCATE);			/* the same name, garbage after */
+	strcpy((char *)a, longest);
+	a[60] = TL_ZONE_HIGH;
+	memset(a + 61, 0xff, 63);
+	a = cmd_at(script, 6, TL_CMD_ADD_CHECKSUM);			/* empty name */
+	put_le32(a + 64, 1);
+	tl_init(&st, &fake_ops, &f);
+	ck_assert_int_eq(tl_run(&st, script, 7 * TL_ENTRY_SIZE), 5);
+	const int errs[] = { TL_ERR_BAD_NAME, TL_ERR_UNKNOWN_CMD, TL_ERR_UNKNOWN_CMD,
+			     TL_ERR_DUPLICATE, TL_ERR_BAD_NAME };
+	const u32 at[] = { 1, 2, 3, 5, 6 };
+	ck_assert_uint_eq(f.nerr, 5);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(f.errors[i], errs[i]);
+		ck_assert_uint_eq(f.err_index[i], at[i]);
+	}
+	ck_assert_uint_eq(st.nr, 1);
+	const struct tl_blob *b = tl_find(&st, longest);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(b->name_len, 55);
+	ck_assert_uint_eq(b->addr, 0x7ff00000);
+	u8 sum = 0;
+	for (int i = 0; i < 8; i++)
+		sum += b->ptr[i];
+	ck_assert_uint_eq(sum, 0);
+	ck_assert_mem_eq(b->ptr, "1234567", 7);
+}
+END_TEST
+
+/* WRITE_POINTER's checks in their order: its file's name, src, size, range. */
+START_TEST(tl_write_pointer_check_order)
+{
+	static struct fake f;
+	static struct tl_state st;
+	u8 script[5 * TL_ENTRY_SIZE];
+	u8 *w;
+
+	fake_setup(&f);
+	memset(script, 0, sizeof(script));
+	cmd_alloc(script, 0, "etc/acpi/tables", 64, TL_ZONE_HIGH);
+	w = cmd_at(script, 1, TL_CMD_WRITE_POINTER);			/* empty file name */
+	strcpy((char *)w + 56, "etc/acpi/nope");
+	w[120] = 3;
+	w = cmd_at(script, 2, TL_CMD_WRITE_POINTER);			/* src unterminated */
+	strcpy((char *)w, "etc/vmgenid_addr");
+	memset(w + 56, 's', 56);
+	w[120] = 3;
+	w = cmd_at(script, 3, TL_CMD_WRITE_POINTER);			/* src not allocated */
+	strcpy((char *)w, "etc/vmgenid_addr");
+	strcpy((char *)w + 56, "etc/acpi/rsdp");
+	w[120] = 3;
+	w = cmd_at(script, 4, TL_CMD_WRITE_POINTER);			/* bad size */
+	strcpy((char *)w, "etc/nonexistent");
+	strcpy((char *)w + 56, "etc/acpi/tables");
+	w[120] = 3;
+	tl_init(&st, &fake_ops, &f);
+	ck_assert_int_eq(tl_run(&st, script, sizeof(script)), 4);
+	ck_assert_int_eq(f.errors[0], TL_ERR_BAD_NAME);
+	ck_assert_int_eq(f.errors[1], TL_ERR_BAD_NAME);
+	ck_assert_int_eq(f.errors[2], TL_ERR_NOT_ALLOCATED);
+	ck_assert_int_eq(f.errors[3], TL_ERR_BAD_SIZE);
+	ck_assert_str_eq(f.wp_name, "");
 }
 END_TEST
 
@@ -1054,6 +1262,8 @@ Suite *firmware_logic_suite(void)
 	tcase_add_test(tc, pci_32bit_only_fails_cleanly);
 	tcase_add_test(tc, pci_bridge_windows_sized_and_nested);
 	tcase_add_test(tc, pci_bad_tree_rejected);
+	tcase_add_test(tc, pci_failed_window_fails_its_bus);
+	tcase_add_test(tc, pci_order_alignment_size_then_index);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table_loader");
@@ -1062,6 +1272,9 @@ Suite *firmware_logic_suite(void)
 	tcase_add_test(tc, tl_bad_commands_reported_not_fatal);
 	tcase_add_test(tc, tl_write_pointer_checks);
 	tcase_add_test(tc, tl_too_many_files);
+	tcase_add_test(tc, tl_pointer_sizes_and_edges);
+	tcase_add_test(tc, tl_name_lengths_and_command_numbers);
+	tcase_add_test(tc, tl_write_pointer_check_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("boot_params");
