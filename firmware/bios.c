@@ -40,19 +40,27 @@ _Static_assert(__builtin_offsetof(struct bios16_data, rm_idt) == BIOS16_RM_IDT, 
 _Static_assert(__builtin_offsetof(struct bios16_data, e820_tab) == BIOS16_E820_TAB, "layout");
 void boot16_jump(u32 seg) __attribute__((noreturn));
 
-/* An IVT entry: F000:offset of a bios16.S handler. */
+/*
+ * An IVT entry: F000:offset of a bios16.S handler. The offset is below 64 KiB,
+ * so adding the segment is the same as or-ing it in, and the sum is a single
+ * link-time constant: one store per vector.
+ */
 static inline u32 ivt_entry(const char *handler)
 {
-	return (FW_IMAGE_BASE >> 4) << 16 | (u32)((uintptr_t)handler - FW_IMAGE_BASE);
+	return (u32)(uintptr_t)handler + ((FW_IMAGE_BASE >> 4) << 16) - FW_IMAGE_BASE;
 }
 
-/* Every vector to the default handler in one rep stosl, then the services. */
-static void ivt_setup(void)
+/*
+ * Every vector to the default handler in one rep stosl, then the services,
+ * unrolled: under a JIT each loop is blocks to translate, stores are not.
+ */
+static inline void ivt_setup(void)
 {
 	u32 *ivt = phys(0), n = 256;
 	void *d = ivt;
 
 	__asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(ivt_entry(bios_int_default)) : "memory");
+#pragma GCC unroll 8
 	for (u32 i = 1; i < 8; i++) {
 		ivt[PIC1_BASE + i] = ivt_entry(bios_irq_master);
 		ivt[PIC2_BASE + i] = ivt_entry(bios_irq_slave);
@@ -66,7 +74,7 @@ static void ivt_setup(void)
 	ivt[0x1a] = ivt_entry(bios_int1a);
 }
 
-static void pic_init(void)
+static inline void pic_init(void)
 {
 	outb(PIC1_CMD, PIC_ICW1_INIT);
 	outb(PIC2_CMD, PIC_ICW1_INIT);
@@ -90,8 +98,12 @@ void bios_setup(void)
 {
 	u8 *bda = phys(0);
 
-	/* real-mode IVT for the 16-bit entry: limit 0x3ff, base 0 */
-	memset(&bios16_data, 0, sizeof(bios16_data) - sizeof(bios16_data.e820_tab));
+	/*
+	 * The header before the e820 table: inline stores, not a call (a block
+	 * more under a JIT). The real-mode IDT for the 16-bit entry: limit
+	 * 0x3ff, base 0.
+	 */
+	__builtin_memset(&bios16_data, 0, BIOS16_E820_TAB);
 	put_le16(bios16_data.rm_idt, 0x3ff);
 	ivt_setup();
 

@@ -187,8 +187,7 @@ void boot_kernel(void)
 	if (err)
 		boot_bad_kernel(bp_strerror(err));
 	post(POST_KERNEL_READY);
-	log_puts("boot: 32-bit entry at ");
-	log_hex(get_le32(zp + BP_CODE32_START));
-	log_puts("\n");
-	boot_enter32(get_le32(zp + BP_CODE32_START), FW_ZERO_PAGE);
+	entry = get_le32(zp + BP_CODE32_START);
+	log_fields((const char *const[]){ "boot: 32-bit entry at " }, &entry, 1);
+	boot_enter32(entry, FW_ZERO_PAGE);
 }

@@ -113,6 +113,8 @@ bool log_verbose(void);
  * formatting those lines costs more instructions than the rest of the boot. */
 void log_puts(const char *s);
 void log_hex(u32 v);
+/* text[0] value[0] text[1] value[1] ... then a newline, the values in hex */
+void log_fields(const char *const *text, const u32 *value, u32 n);
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,6 +2,10 @@
  * QEMU fw_cfg client: selector 0x510, data 0x511, DMA address 0x514 (big
  * endian, the write of the low half at 0x518 starts the transfer). DMA is
  * used when FW_CFG_ID advertises it; reads of the kernel are then one request.
+ *
+ * Under a JIT (QEMU's TCG) every branch and call on the boot path is another
+ * block to translate, so the paths here that run on every boot are straight
+ * lines: selects instead of branches, one read function for both ways.
  */
 #include "firmware/fw.h"
 
@@ -29,15 +33,17 @@ struct fw_cfg_dma {
 	u64 address;
 } __attribute__((packed, aligned(16)));
 
-typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
+/* Keeps a mask the compiler would split back into branches (see pci.c). */
+#define OPAQUE(x)		__asm__("" : "+r"(x))
 
 static bool dma;
 static u32 pio_key, pio_pos;	/* what the data port reads next (PIO); set by init */
 static u32 nr_files;
-/* the directory as fw_cfg gives it, and a key per entry to skip most compares */
-static u8 dir[FW_CFG_MAX_FILES * FW_CFG_ENTRY_SIZE] __attribute__((aligned(4))) __noinit;
-static u32 dir_key[FW_CFG_MAX_FILES] __noinit;
-static u8 dir_len[FW_CFG_MAX_FILES] __noinit;
+/* the directory as fw_cfg gives it, its count first; and a spare entry for fw_cfg_find */
+static struct {
+	u32 count;
+	u8 e[(FW_CFG_MAX_FILES + 1) * FW_CFG_ENTRY_SIZE];
+} dir __noinit;
 
 static u32 bswap32(u32 v)
 {
@@ -64,17 +70,23 @@ static void pio_read(void *buf, u32 len)
 	__asm__ volatile("rep insb" : "+D"(buf), "+c"(len) : "d"(FW_CFG_PORT_DATA) : "memory");
 }
 
-/* A whole item from its start: select, then port or DMA. */
+/*
+ * A whole item from its start: the port selects it (and rewinds it) for
+ * both ways, then DMA reads it, or the port does. One path: after DMA the
+ * port's rep reads nothing.
+ */
 void fw_cfg_read_entry(u16 key, void *buf, u32 len)
 {
-	if (dma && len > FW_CFG_PIO_MAX) {
-		dma_run((u32)key << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ, buf, len);
-		pio_key = ~0u;
-		return;
-	}
+	u32 by_dma = dma & (len > FW_CFG_PIO_MAX);
+
+	OPAQUE(by_dma);
 	outw(FW_CFG_PORT_SEL, key);
+	if (by_dma) {
+		dma_run(FW_CFG_DMA_READ, buf, len);
+		len = 0;
+	}
 	pio_read(buf, len);
-	pio_key = key;
+	pio_key = key | -by_dma;	/* ~0 after DMA: the port's position is not tracked */
 	pio_pos = len;
 }
 
@@ -110,12 +122,24 @@ void fw_cfg_read_at(u16 key, u32 offset, void *buf, u32 len)
 	pio_pos += len;
 }
 
+/* Four bytes through the port: four in instructions, no rep (a block of its own under a JIT). */
+static inline __attribute__((always_inline)) u32 pio_read32(u16 key)
+{
+	u32 v;
+
+	outw(FW_CFG_PORT_SEL, key);
+	v = inb(FW_CFG_PORT_DATA);
+	v |= (u32)inb(FW_CFG_PORT_DATA) << 8;
+	v |= (u32)inb(FW_CFG_PORT_DATA) << 16;
+	v |= (u32)inb(FW_CFG_PORT_DATA) << 24;
+	pio_key = key;
+	pio_pos = 4;
+	return v;
+}
+
 u32 fw_cfg_read32(u16 key)
 {
-	u32 v = 0;
-
-	fw_cfg_read_entry(key, &v, 4);
-	return v;
+	return pio_read32(key);
 }
 
 int fw_cfg_write_entry(u16 key, u32 offset, const void *buf, u32 len)
@@ -133,86 +157,71 @@ bool fw_cfg_has_dma(void)
 	return dma;
 }
 
-/* Bytes of w up to and including its first NUL; ~0 if it has none. */
-static inline __attribute__((always_inline)) u32 upto_nul(u32 w)
-{
-	u32 z = (w - 0x01010101u) & ~w & 0x80808080u;
-
-	return z ? ((z & -z) << 1) - 1 : ~0u;
-}
-
-/*
- * A name's first 8 bytes (those past its NUL as zero) mixed into a word.
- * Reads 8 bytes: the directory's names are 56 long, and the firmware's own
- * names sit in the image, readable past their end.
- */
-static u32 name_key(const char *name)
-{
-	u32 w0 = *(const u32_ua *)name, w1 = *(const u32_ua *)(name + 4), m = upto_nul(w0);
-
-	if (m != ~0u)
-		return w0 & m;
-	return w0 ^ ((w1 & upto_nul(w1)) * 0x9e3779b1u);
-}
-
-/*
- * Entry i's name equals name: repe cmpsb stops at the first difference, so
- * it never reads past the NUL of a shorter name.
- */
-static bool entry_is(u32 i, const char *name)
-{
-	return mem_eq(dir + i * FW_CFG_ENTRY_SIZE + FW_CFG_ENTRY_NAME, name, dir_len[i] + 1u);
-}
-
-/* The directory in one read; a key per entry for fw_cfg_find. */
-static void read_dir(void)
-{
-	u32 count;
-
-	fw_cfg_read_entry(FW_CFG_FILE_DIR, &count, 4);
-	count = bswap32(count);
-	nr_files = count < FW_CFG_MAX_FILES ? count : FW_CFG_MAX_FILES;
-	fw_cfg_read_at(FW_CFG_FILE_DIR, 4, dir, nr_files * FW_CFG_ENTRY_SIZE);
-	for (u32 i = 0; i < nr_files; i++) {
-		char *name = (char *)dir + i * FW_CFG_ENTRY_SIZE + FW_CFG_ENTRY_NAME;
-
-		name[FW_CFG_NAME_SIZE - 1] = 0;
-		dir_key[i] = name_key(name);
-		dir_len[i] = (u8)str_nlen(name, FW_CFG_NAME_SIZE);
-	}
-}
-
+/* The directory in one read, its count first (read again: one request from offset 0). */
 bool fw_cfg_init(void)
 {
-	u32 sig;
+	u32 n;
 
-	pio_key = ~0u;
-	outw(FW_CFG_PORT_SEL, FW_CFG_SIGNATURE);
-	pio_read(&sig, 4);
-	if (sig != 0x554d4551)		/* "QEMU" */
+	if (pio_read32(FW_CFG_SIGNATURE) != 0x554d4551)		/* "QEMU" */
 		return false;
-	dma = fw_cfg_read32(FW_CFG_ID) & FW_CFG_ID_DMA;
-	read_dir();
+	dma = pio_read32(FW_CFG_ID) & FW_CFG_ID_DMA;
+	n = bswap32(pio_read32(FW_CFG_FILE_DIR));
+	n = n < FW_CFG_MAX_FILES ? n : FW_CFG_MAX_FILES;
+	nr_files = n;
+	fw_cfg_read_entry(FW_CFG_FILE_DIR, &dir, 4 + n * FW_CFG_ENTRY_SIZE);
+	/* each name ends in its field, whatever fw_cfg put there */
+	for (u32 i = 0; i < n; i++)
+		dir.e[i * FW_CFG_ENTRY_SIZE + FW_CFG_ENTRY_NAME + FW_CFG_NAME_SIZE - 1] = 0;
 	return true;
 }
 
-/* Not inlined into its callers here: one copy is fewer blocks for a JIT to translate. */
+/*
+ * Not inlined into its callers here: one copy is fewer blocks for a JIT to
+ * translate. Each entry's name against name with its NUL in one repe cmpsb:
+ * it stops at the first difference (mostly the first byte), so it never
+ * reads past the NUL of a shorter name. After the last entry the scan
+ * compares name with itself, so the loop needs no count test: it stops there
+ * at the latest. A name not found writes nothing through select/size.
+ */
 __attribute__((noinline)) int fw_cfg_find(const char *name, u16 *select, u32 *size)
 {
-	const u8 *e;
-	u32 i, key = name_key(name);
+	u8 *last = dir.e + nr_files * FW_CFG_ENTRY_SIZE, *copy = last + FW_CFG_ENTRY_NAME;
+	const u8 *e = dir.e - FW_CFG_ENTRY_SIZE;
+	u32 len = ~0u, left, found, sel_mask, size_mask;
+	const char *end = name;
+	u16 no_select;
+	u32 no_size;
+	bool eq;
 
-	for (i = 0; i < nr_files; i++)
-		if (dir_key[i] == key && entry_is(i, name))
-			break;
-	if (i == nr_files)
-		return -1;
-	e = dir + i * FW_CFG_ENTRY_SIZE;
-	if (select)
-		*select = (u16)(e[4] << 8 | e[5]);
-	if (size)
-		*size = bswap32(*(const u32 *)e);
-	return 0;
+	/*
+	 * The name's length with its NUL, at most a field's: a longer name is in
+	 * no entry, and differs from each at the entry's last byte, a NUL.
+	 */
+	__asm__("repne scasb" : "+D"(end), "+c"(len) : "a"(0) : "memory");
+	len = ~len;
+	len -= (len - FW_CFG_NAME_SIZE) & -(u32)(len > FW_CFG_NAME_SIZE);
+	/* a copy of it in the spare entry after the last: the scan stops there at the latest */
+	end = name;
+	left = len;
+	__asm__ volatile("rep movsb" : "+D"(copy), "+S"(end), "+c"(left) :: "memory");
+	do {
+		const char *a = name;
+		const u8 *b = (e += FW_CFG_ENTRY_SIZE) + FW_CFG_ENTRY_NAME;
+
+		left = len;
+		__asm__("repe cmpsb" : "=@ccz"(eq), "+S"(a), "+D"(b), "+c"(left) :: "memory");
+	} while (!eq);
+	/* the outputs through selects: to a local when not found or not wanted */
+	found = e != last;
+	sel_mask = -(found & (select != NULL));
+	size_mask = -(found & (size != NULL));
+	OPAQUE(sel_mask);
+	OPAQUE(size_mask);
+	select = (u16 *)(((uintptr_t)select & sel_mask) | ((uintptr_t)&no_select & ~sel_mask));
+	size = (u32 *)(((uintptr_t)size & size_mask) | ((uintptr_t)&no_size & ~size_mask));
+	*select = (u16)(e[4] << 8 | e[5]);
+	*size = bswap32(*(const u32 *)e);
+	return (int)found - 1;
 }
 
 int fw_cfg_read_file(const char *name, void *buf, u32 max, u32 *size)
@@ -222,23 +231,22 @@ int fw_cfg_read_file(const char *name, void *buf, u32 max, u32 *size)
 
 	if (fw_cfg_find(name, &sel, &sz) < 0)
 		return -1;
-	if (sz > max)
-		sz = max;
+	sz = sz < max ? sz : max;
 	fw_cfg_read_entry(sel, buf, sz);
-	if (size)
-		*size = sz;
+	*(size ? size : &sz) = sz;
 	return 0;
 }
 
+/* The digits at the start of the file; def when there is no file. */
 u32 fw_cfg_opt_u32(const char *name, u32 def)
 {
 	char buf[16];
-	u32 n, v = 0;
+	u32 n = 0, v = 0;
+	int missing = fw_cfg_read_file(name, buf, sizeof(buf) - 1, &n);
 
-	if (fw_cfg_read_file(name, buf, sizeof(buf) - 1, &n) < 0)
-		return def;
+	/* a missing file reads as empty: one path, then def chosen by a select */
 	buf[n] = 0;
-	for (u32 i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-		v = v * 10 + (u32)(buf[i] - '0');
-	return v;
+	for (const char *p = buf; (u8)(*p - '0') < 10; p++)
+		v = v * 10 + (u32)(*p - '0');
+	return missing ? def : v;
 }

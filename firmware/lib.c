@@ -22,52 +22,107 @@
 #define UART_LSR_THRE		0x20
 #define UART_DIV_115200		1
 
-/* Dword moves first: under QEMU every rep iteration counts as an instruction. */
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	void *d = dst;
-	size_t words = n >> 2, rest = n & 3;
-
-	__asm__ volatile("rep movsl\n\t"
-			 "movl %3, %%ecx\n\t"
-			 "rep movsb"
-			 : "+D"(d), "+S"(src), "+c"(words) : "r"(rest) : "memory");
-	return dst;
-}
-
-/* Overlapping upwards: backwards with the direction flag, dwords when n allows. */
-void *memmove(void *dst, const void *src, size_t n)
-{
-	u8 *d = dst;
-	const u8 *s = src;
-
-	if (d <= s || d >= s + n)
-		return memcpy(dst, src, n);
-	if (!(n & 3)) {
-		size_t words = n >> 2;
-
-		d += n - 4;
-		s += n - 4;
-		__asm__ volatile("std\n\trep movsl\n\tcld" : "+D"(d), "+S"(s), "+c"(words) :: "memory");
-	} else {
-		d += n - 1;
-		s += n - 1;
-		__asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
-	}
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	void *d = dst;
-	size_t words = n >> 2, rest = n & 3;
-
-	__asm__ volatile("rep stosl\n\t"
-			 "movl %3, %%ecx\n\t"
-			 "rep stosb"
-			 : "+D"(d), "+c"(words) : "a"((u8)c * 0x01010101u), "r"(rest) : "memory");
-	return dst;
-}
+/*
+ * memmove, memcpy (the same code) and memset in assembly, since where each
+ * instruction sits decides what a JIT (QEMU's TCG) translates: a block ends
+ * after every branch and every rep instruction, and a rep that runs more than
+ * once is a block of its own. So: dwords only (under an emulator every rep
+ * iteration counts as an instruction), the n & 3 odd bytes covered by one
+ * overlapping dword store instead of a second rep, and the common case's
+ * single branch falls straight onto the rep. memcpy/memset forwards are three
+ * blocks: the entry, the rep, the tail.
+ *
+ * memmove: the dword that covers the odd bytes (the last one forwards, the
+ * first one backwards) is loaded before the copy, so no overlap changes it.
+ * Backwards (dst within [src, src + n)) reuses the same rep with the
+ * direction flag set. Below 4 bytes, the bytes go through a stack slot,
+ * which is right for any overlap; 0 bytes (e820 moves none when it inserts
+ * at the end) goes from the slow path's first check to the fast path's rep,
+ * which then does nothing, and its tail, which stores the kept dword back
+ * into its own stack slot.
+ */
+__asm__(".pushsection .text, \"ax\"\n"
+	"	.globl	memmove, memcpy\n"
+	"memmove:\n"
+	"memcpy:\n"
+	"	pushl	%esi\n"
+	"	pushl	%edi\n"
+	"	movl	12(%esp), %edi\n"		/* dst */
+	"	movl	16(%esp), %esi\n"		/* src */
+	"	movl	20(%esp), %edx\n"		/* n */
+	"	movl	%edx, %ecx\n"
+	"	shrl	$2, %ecx\n"			/* dwords */
+	"	movl	%edi, %eax\n"
+	"	subl	%esi, %eax\n"
+	"	cmpl	%edx, %eax\n"			/* dst - src < n: backwards */
+	"	sbbl	%eax, %eax\n"
+	"	cmpl	$1, %ecx\n"			/* no dword: n < 4 */
+	"	adcl	%eax, %eax\n"			/* either: the slow path, one branch */
+	"	leal	-4(%esi,%edx), %eax\n"		/* the last source dword, kept */
+	"	cmovnzl	%esp, %eax\n"			/* (the slow path sets its own) */
+	"	pushl	(%eax)\n"
+	"	leal	-4(%edi,%edx), %eax\n"		/* and its place */
+	"	cmovnzl	%esp, %eax\n"			/* (slow path: the slot itself) */
+	"	jnz	2f\n"
+	"1:	rep movsl\n"
+	"	cld\n"
+	"	popl	(%eax)\n"
+	"	movl	12(%esp), %eax\n"
+	"	popl	%edi\n"
+	"	popl	%esi\n"
+	"	ret\n"
+	"2:	testl	%edx, %edx\n"			/* n = 0: the rep does nothing, */
+	"	jz	1b\n"				/* the kept dword goes to its slot */
+	"	testl	%ecx, %ecx\n"
+	"	jz	3f\n"
+	"	movl	(%esi), %eax\n"			/* backwards: the first dword is kept */
+	"	movl	%eax, (%esp)\n"
+	"	movl	%edi, %eax\n"
+	"	leal	-4(%esi,%edx), %esi\n"
+	"	leal	-4(%edi,%edx), %edi\n"
+	"	std\n"
+	"	jmp	1b\n"
+	"3:	movl	%esp, %edi\n"			/* n < 4: through the stack slot */
+	"	movl	%edx, %ecx\n"
+	"	rep movsb\n"
+	"	movl	%esp, %esi\n"
+	"	movl	16(%esp), %edi\n"
+	"	movl	%edx, %ecx\n"
+	"	rep movsb\n"
+	"	popl	%eax\n"
+	"	movl	12(%esp), %eax\n"
+	"	popl	%edi\n"
+	"	popl	%esi\n"
+	"	ret\n"
+	"	.type	memmove, @function\n"
+	"	.type	memcpy, @function\n"
+	"	.size	memmove, . - memmove\n"
+	"	.size	memcpy, . - memcpy\n"
+	"\n"
+	/* memset: the last dword covers the odd bytes (every byte is c) */
+	"	.globl	memset\n"
+	"memset:\n"
+	"	pushl	%edi\n"
+	"	movl	8(%esp), %edi\n"		/* dst */
+	"	movzbl	12(%esp), %eax\n"
+	"	movl	16(%esp), %ecx\n"		/* n */
+	"	imull	$0x01010101, %eax, %eax\n"
+	"	leal	-4(%edi,%ecx), %edx\n"		/* the last dword */
+	"	shrl	$2, %ecx\n"
+	"	jz	2f\n"				/* n < 4 */
+	"1:	rep stosl\n"
+	"	movl	%eax, (%edx)\n"
+	"	movl	8(%esp), %eax\n"
+	"	popl	%edi\n"
+	"	ret\n"
+	"2:	movl	16(%esp), %ecx\n"
+	"	rep stosb\n"
+	"	movl	8(%esp), %eax\n"
+	"	popl	%edi\n"
+	"	ret\n"
+	"	.type	memset, @function\n"
+	"	.size	memset, . - memset\n"
+	".popsection");
 
 /* ---- CPU features, checksums ----------------------------------------------------- */
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
@@ -122,19 +177,18 @@ void fw_cpu_handover(void)
 			 "movl %0, %%cr4" : "=&r"(cr4) : "i"(~CR4_OSFXSR) : "memory");
 }
 
+/*
+ * sum8_sse2 wants 16 bytes at least; sum8_dword takes any length. The pick is
+ * a select and one indirect tail jump: under a JIT each branch is a block.
+ */
 u8 fw_sum8(const void *p, u32 len)
 {
-	const u8 *b = p;
-	u8 sum = 0;
+	uintptr_t fn = (uintptr_t)sum8_dword;
+	u32 sse2 = -(u32)(sum_sse2 & (len >= 16));
 
-	if (!sum_sse2)
-		return sum8_dword(p, len);
-	if (len >= 16)
-		return sum8_sse2(p, len);
-	/* a few bytes: a plain loop is fewer blocks than sum8_dword's */
-	while (len--)
-		sum += *b++;
-	return sum;
+	__asm__("" : "+r"(sse2));	/* keep gcc from turning the select into branches */
+	fn ^= (fn ^ (uintptr_t)sum8_sse2) & sse2;
+	return ((u8 (*)(const void *, u32))fn)(p, len);
 }
 
 /* String instructions: each retires once, however many bytes it covers. */
@@ -398,6 +452,15 @@ void log_hex(u32 v)
 	while (v >>= 4);
 	if (!quiet)
 		emit(p, (u32)(buf + sizeof(buf) - p), false);
+}
+
+void log_fields(const char *const *text, const u32 *value, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		log_puts(text[i]);
+		log_hex(value[i]);
+	}
+	log_puts("\n");
 }
 
 void log_detail(const char *fmt, ...)

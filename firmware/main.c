@@ -20,7 +20,15 @@ static const char *const banner[3][2] = {
 
 void fw_main(void)
 {
-	memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
+	/*
+	 * Inline, not memset(): memset would be translated twice under a JIT,
+	 * once here and again after fw_cpu_init() changes CR4 (part of a
+	 * block's key in QEMU)
+	 */
+	u32 words = (u32)(__bss_end - __bss_start) / 4;
+	char *p = __bss_start;
+
+	__asm__ volatile("rep stosl" : "+D"(p), "+c"(words) : "a"(0) : "memory");
 	post(POST_SHADOW);
 	fw_cpu_init();
 	log_init();

@@ -20,6 +20,9 @@
 /* the EBDA's bytes after its size word: the fallback for a read-only F segment */
 #define EBDA_POOL_OFF		16
 
+/* Keeps a mask the compiler would split back into branches (see pci.c). */
+#define OPAQUE(x)		__asm__("" : "+r"(x))
+
 struct e820_map fw_e820;
 static u32 high_top, high_cur, high_floor;
 static u8 fseg_pool[FSEG_POOL_SIZE] __attribute__((section(".fseg"), aligned(16)));
@@ -59,7 +62,8 @@ static u8 cmos_read(u8 reg)
 	return inb(CMOS_DATA);
 }
 
-static void mem_from_sizes(void)
+/* The RAM size key and CMOS as two etc/e820 entries in buf: below 4 GiB, above. */
+static void mem_from_sizes(u8 *buf)
 {
 	u64 low, high = 0, ram = 0;
 
@@ -70,10 +74,20 @@ static void mem_from_sizes(void)
 		(u64)cmos_read(CMOS_HIGH_MEM_HI) << 16) << 16;
 	if (ram && ram < low)
 		low = ram;
-	e820_insert(&fw_e820, 0, low, E820_RAM);
-	e820_insert(&fw_e820, 0x100000000ULL, high, E820_RAM);
+	put_le64(buf, 0);
+	put_le64(buf + 8, low);
+	put_le32(buf + 16, E820_RAM);
+	put_le64(buf + 20, 0x100000000ULL);
+	put_le64(buf + 28, high);
+	put_le32(buf + 36, E820_RAM);
 }
 
+/*
+ * The entries from fw_cfg, then the firmware's areas carved out of them: the
+ * EBDA, the VGA/option ROM hole, this firmware (E and F segments) and its ROM
+ * alias; the carve-outs copied after the file's entries, in its format, for
+ * one loop and one call site (under a JIT each call's return is another block).
+ */
 void mem_init(void)
 {
 	static const struct e820_entry carve[] = {
@@ -82,28 +96,28 @@ void mem_init(void)
 		{ FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED },
 		{ 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED },
 	};
-	static u8 buf[E820_FILE_ENTRY * 32] __noinit;
-	u32 n = 0;
+	static u8 buf[E820_FILE_ENTRY * 32 + sizeof(carve)] __noinit;
+	u32 n = 0, ok, i;
 
-	if (fw_cfg_read_file("etc/e820", buf, sizeof(buf), &n) == 0 && n >= E820_FILE_ENTRY) {
-		/*
-		 * QEMU's list is sorted and disjoint: each insert appends, and
-		 * only a list that is not takes the general path (normalize)
-		 */
-		for (u32 i = 0; i + E820_FILE_ENTRY <= n; i += E820_FILE_ENTRY)
-			e820_insert(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8),
-				    get_le32(buf + i + 16));
-	} else {
-		mem_from_sizes();
+	_Static_assert(sizeof(carve[0]) == E820_FILE_ENTRY, "the carve-outs in etc/e820's format");
+	ok = (fw_cfg_read_file("etc/e820", buf, E820_FILE_ENTRY * 32, &n) == 0) & (n >= E820_FILE_ENTRY);
+	OPAQUE(ok);
+	if (!ok) {
+		mem_from_sizes(buf);
+		n = 2 * E820_FILE_ENTRY;
 	}
 	/*
-	 * Then the firmware's areas carved out of what fw_cfg said: the EBDA,
-	 * the VGA/option ROM hole, this firmware (E and F segments) and its ROM
-	 * alias. A table and one call site: under a JIT each call's return is
-	 * another block.
+	 * QEMU's list is sorted and disjoint: each insert appends, and only a
+	 * list that is not takes the general path (normalize)
 	 */
-	for (u32 i = 0; i < ARRAY_SIZE(carve); i++)
-		e820_insert(&fw_e820, carve[i].addr, carve[i].size, carve[i].type);
+	n -= n % E820_FILE_ENTRY;
+	memcpy(buf + n, carve, sizeof(carve));
+	n += sizeof(carve);
+	i = 0;
+	do {
+		e820_insert(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8), get_le32(buf + i + 16));
+		i += E820_FILE_ENTRY;
+	} while (i < n);
 	high_top = high_cur = (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
 	high_floor = 0x100000;
 	pool_init();
@@ -125,49 +139,58 @@ void mem_set_high_floor(u32 floor)
 		high_floor = floor;
 }
 
+/*
+ * The allocators fail through selects, not branches: a failed one hands out
+ * nothing (NULL) and clears 0 bytes. Each is one block under a JIT.
+ */
+static inline __attribute__((always_inline)) void *alloc_high(u32 size, u32 align)
+{
+	u32 at, bad;
+
+	align = align < 16 ? 16 : align;
+	at = (high_cur - size) & ~(align - 1);
+	bad = (size > high_cur) | (at < high_floor);
+	OPAQUE(bad);
+	at &= bad - 1;
+	high_cur = bad ? high_cur : at;
+	return (void *)(uintptr_t)at;
+}
+
 void *mem_alloc_high(u32 size, u32 align)
 {
-	void *p = mem_alloc_high_raw(size, align);
+	void *p = alloc_high(size, align);
 
-	if (p)
-		memset(p, 0, size);
+	memset(p, 0, p ? size : 0);
 	return p;
 }
 
 void *mem_alloc_high_raw(u32 size, u32 align)
 {
-	u32 at;
-
-	if (align < 16)
-		align = 16;
-	if (size > high_cur)
-		return NULL;
-	at = (high_cur - size) & ~(align - 1);
-	if (at < high_floor)
-		return NULL;
-	high_cur = at;
-	return (void *)(uintptr_t)at;
+	return alloc_high(size, align);
 }
 
 void *mem_alloc_fseg(u32 size, u32 align)
 {
-	u32 at;
+	u32 at, bad;
+	u8 *p;
 
-	if (align < 16)
-		align = 16;
+	align = align < 16 ? 16 : align;
 	at = ALIGN_UP(pool_used, align);
-	if (at > pool_size || size > pool_size - at)
-		return NULL;
-	pool_used = at + size;
-	memset(pool + at, 0, size);
-	return pool + at;
+	bad = (at > pool_size) | (size > pool_size - at);
+	OPAQUE(bad);
+	pool_used = bad ? pool_used : at + size;
+	p = (u8 *)((uintptr_t)(pool + at) & (bad - 1));
+	memset(p, 0, size & (bad - 1));
+	return p;
 }
 
 void mem_finish(void)
 {
-	if (high_cur < high_top)
-		e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
-	for (u32 i = 0; log_verbose() && i < fw_e820.nr; i++)
+	/* nothing allocated: size 0, which inserts nothing */
+	e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
+	if (!log_verbose())
+		return;
+	for (u32 i = 0; i < fw_e820.nr; i++)
 		log_detail("e820: %llx-%llx type %u\n", fw_e820.e[i].addr,
 			   fw_e820.e[i].addr + fw_e820.e[i].size - 1, fw_e820.e[i].type);
 }

@@ -21,79 +21,99 @@
 #define MP_NMI			1
 #define MP_EXTINT		3
 
+/* x86 is little-endian: one movl, where put_le32() at -Os is four byte stores */
+static inline void store32(void *p, u32 v)
+{
+	__builtin_memcpy(p, &v, 4);
+}
+
+/*
+ * Straight-line where it can be: under a JIT (QEMU's TCG) every branch and
+ * call return is one more block to translate, while stores cost next to
+ * nothing. So the CPU count is clamped by selects, the pointer and the
+ * table are one allocation, the fixed entries are unrolled, and the
+ * pointer's checksum is summed inline (constants and the table's address).
+ */
 void mptable_setup(void)
 {
-	u16 ncpu = 1;
-	u32 sig, feat, len, n = 0;
+	u16 nb_cpus = 1;
+	u32 ncpu, len, n, tab, i = 0;
 	u8 *t, *p, *fp;
 
-	fw_cfg_read_entry(FW_CFG_NB_CPUS, &ncpu, 2);
-	if (!ncpu || ncpu > MP_MAX_CPUS)
-		ncpu = ncpu ? MP_MAX_CPUS : 1;
+	fw_cfg_read_entry(FW_CFG_NB_CPUS, &nb_cpus, 2);
+	/* 0 CPUs is taken as 1, too many as MP_MAX_CPUS */
+	ncpu = nb_cpus > MP_MAX_CPUS ? MP_MAX_CPUS : nb_cpus;
+	ncpu += !ncpu;
 	len = 44 + 20 * ncpu + 8 + 8 + 8 * 15 + 8 * 2;
-	/* the pointer first: in the EBDA fallback it must be in its first KiB */
-	fp = mem_alloc_fseg(16, 16);
-	t = mem_alloc_fseg(len, 16);
-	if (!t || !fp) {
+	n = ncpu + 1 + 1 + 15 + 2;
+	/*
+	 * The pointer first (in the EBDA fallback it must be in its first KiB),
+	 * the table right after it: one allocation, where two would place them
+	 * the same (both 16-byte aligned, the pointer 16 bytes long).
+	 */
+	fp = mem_alloc_fseg(16 + len, 16);
+	if (!fp) {
 		log_error("mptable: no room for %u CPUs where legacy scans look\n", ncpu);
 		return;
 	}
-	sig = fw_cpu_sig;
-	feat = fw_cpu_features;
+	t = fp + 16;
+	/* the memory comes zeroed: zero fields are not written */
 	p = t + 44;
-	for (u32 i = 0; i < ncpu; i++, p += 20, n++) {
-		p[0] = MPC_CPU;
-		p[1] = (u8)i;		/* APIC ID */
-		p[2] = 0x14;		/* APIC version */
-		p[3] = CPU_EN | (i == 0 ? CPU_BP : 0);
-		put_le32(p + 4, sig);
-		put_le32(p + 8, feat);
-	}
+	do {
+		/* type, APIC ID, APIC version 0x14, enabled */
+		store32(p, MPC_CPU | i << 8 | 0x14 << 16 | CPU_EN << 24);
+		store32(p + 4, fw_cpu_sig);
+		store32(p + 8, fw_cpu_features);
+		p += 20;
+	} while (++i < ncpu);
+	t[44 + 3] |= CPU_BP;		/* the first is the bootstrap processor */
 	p[0] = MPC_BUS;
 	memcpy(p + 2, "ISA   ", 6);
-	p += 8, n++;
+	p += 8;
 	p[0] = MPC_IOAPIC;
 	p[1] = (u8)ncpu;		/* IOAPIC ID after the CPUs' */
 	p[2] = 0x11;
 	p[3] = 1;
 	put_le32(p + 4, IOAPIC_BASE);
-	p += 8, n++;
+	p += 8;
+#pragma GCC unroll 16
 	for (u8 irq = 0; irq < 16; irq++) {
 		if (irq == 2)
 			continue;
-		p[0] = MPC_IOINT;
-		p[1] = MP_INT;
-		p[4] = 0;		/* ISA bus */
+		p[0] = MPC_IOINT;	/* MP_INT (0), from ISA bus 0 */
 		p[5] = irq;
 		p[6] = (u8)ncpu;
 		p[7] = irq ? irq : 2;
-		p += 8, n++;
+		p += 8;
 	}
 	p[0] = MPC_LINT;
 	p[1] = MP_EXTINT;
 	p[6] = 0xff;			/* all CPUs */
 	p[7] = 0;			/* LINT0 */
-	p += 8, n++;
+	p += 8;
 	p[0] = MPC_LINT;
 	p[1] = MP_NMI;
 	p[6] = 0xff;
 	p[7] = 1;
-	n++;
 
 	memcpy(t, "PCMP", 4);
 	put_le16(t + 4, (u16)len);
 	t[6] = MP_SPEC_REV;
+	/* 8-byte pieces: gcc stores them as immediates, a longer one by rep movs */
 	memcpy(t + 8, "BRINGUP ", 8);
-	memcpy(t + 16, "FIRMWARE    ", 12);
+	memcpy(t + 16, "FIRMWARE", 8);
+	memcpy(t + 24, "    ", 4);
 	put_le16(t + 34, (u16)n);
 	put_le32(t + 36, LAPIC_BASE);
 	t[7] = (u8)-fw_sum8(t, len);
 
+	tab = (u32)(uintptr_t)t;
 	memcpy(fp, "_MP_", 4);
-	put_le32(fp + 4, (u32)(uintptr_t)t);
+	put_le32(fp + 4, tab);
 	fp[8] = 1;			/* length in 16-byte units */
 	fp[9] = MP_SPEC_REV;
-	fp[10] = (u8)-fw_sum8(fp, 16);
+	fp[10] = (u8)-('_' + 'M' + 'P' + '_' + 1 + MP_SPEC_REV +
+		       (tab & 0xff) + (tab >> 8 & 0xff) + (tab >> 16 & 0xff) + (tab >> 24));
 	log_detail("mptable: %u CPUs at %x\n", ncpu, (u32)(uintptr_t)fp);
 	post(POST_MPTABLE);
 }

@@ -30,9 +30,11 @@ static u32 type_class(u32 type)
 	static const u8 cls[] = {
 		[E820_HOLE] = C_HOLE, [E820_RAM] = C_RAM, [E820_RESERVED] = C_RESERVED,
 		[E820_ACPI] = C_ACPI, [E820_NVS] = C_NVS, [E820_UNUSABLE] = C_UNUSABLE,
+		[E820_UNUSABLE + 1] = C_UNKNOWN,	/* and every type above */
 	};
 
-	return type < ARRAY_SIZE(cls) ? cls[type] : C_UNKNOWN;
+	/* a select, not a branch: under a JIT each branch is a block */
+	return cls[type < ARRAY_SIZE(cls) - 1 ? type : ARRAY_SIZE(cls) - 1];
 }
 
 /* The type of class c covering [lo, ...): for C_UNKNOWN, the first such entry's. */
