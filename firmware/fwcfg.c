@@ -33,9 +33,6 @@ struct fw_cfg_dma {
 	u64 address;
 } __attribute__((packed, aligned(16)));
 
-/* Keeps a mask the compiler would split back into branches (see pci.c). */
-#define OPAQUE(x)		__asm__("" : "+r"(x))
-
 static bool dma;
 static u32 pio_key, pio_pos;	/* what the data port reads next (PIO); set by init */
 static u32 nr_files;

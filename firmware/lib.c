@@ -186,7 +186,7 @@ u8 fw_sum8(const void *p, u32 len)
 	uintptr_t fn = (uintptr_t)sum8_dword;
 	u32 sse2 = -(u32)(sum_sse2 & (len >= 16));
 
-	__asm__("" : "+r"(sse2));	/* keep gcc from turning the select into branches */
+	OPAQUE(sse2);		/* a select, not branches */
 	fn ^= (fn ^ (uintptr_t)sum8_sse2) & sse2;
 	return ((u8 (*)(const void *, u32))fn)(p, len);
 }

@@ -20,9 +20,6 @@
 /* the EBDA's bytes after its size word: the fallback for a read-only F segment */
 #define EBDA_POOL_OFF		16
 
-/* Keeps a mask the compiler would split back into branches (see pci.c). */
-#define OPAQUE(x)		__asm__("" : "+r"(x))
-
 struct e820_map fw_e820;
 static u32 high_top, high_cur, high_floor;
 static u8 fseg_pool[FSEG_POOL_SIZE] __attribute__((section(".fseg"), aligned(16)));

@@ -47,12 +47,6 @@
 #define PCI_ID_ICH9_LPC		0x29188086
 
 #define BDF(b, d, f)		((u16)((b) << 8 | (d) << 3 | (f)))
-/*
- * Hide a value from the optimizer, which would otherwise split a condition
- * built with '|' and '&' back into one branch per term, or a loop into one
- * copy per case: under a JIT (QEMU TCG) each branch is a block to translate.
- */
-#define OPAQUE(x)		__asm__("" : "+r"(x))
 
 /* PIIX3/ICH9 */
 #define PIIX_PIRQ_ROUTE		0x60

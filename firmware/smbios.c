@@ -17,12 +17,9 @@ static inline __attribute__((always_inline)) bool is_sm30(const u8 *a)
 {
 	u32 sm30 = (get_le32(a) == SM30_SIG) & (a[4] == '_');
 
-	__asm__("" : "+r"(sm30));	/* one branch, not one per compare */
+	OPAQUE(sm30);		/* one branch, not one per compare */
 	return sm30;
 }
-
-/* Keeps gcc from splitting an | of conditions back into branches. */
-#define OPAQUE(x)		__asm__("" : "+r"(x))
 
 /* 16 bytes summed mod 256 inline: byte pairs in 16-bit lanes of a u32 */
 static inline __attribute__((always_inline)) u8 sum16(const u8 *p)

@@ -13,9 +13,6 @@
 
 #define MAX_SORT	256
 
-/* Hide a value from the optimizer, which would split a '&' of terms back into branches. */
-#define OPAQUE(x)	__asm__("" : "+r"(x))
-
 /*
  * Indices of the resources of 'kind' on 'node' that have a size (PREF counts
  * as MEM when mem_all), by alignment then size, descending; stable. The

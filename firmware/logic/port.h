@@ -38,6 +38,14 @@ typedef uint64_t u64;
 typedef int32_t s32;
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Hide a value from the optimizer, which would otherwise split a condition
+ * built with '|' and '&' back into one branch per term (or a select into
+ * branches): under a JIT (QEMU's TCG) each branch taken is another block to
+ * translate, and the firmware's boot path runs once.
+ */
+#define OPAQUE(x)		__asm__("" : "+r"(x))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 
 static inline __attribute__((always_inline)) u16 get_le16(const void *p)

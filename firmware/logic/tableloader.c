@@ -20,9 +20,6 @@ typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
  * bit set is the error reported (first_error, off the common path).
  */
 
-/* The compiler may not assume x's value: it keeps a computed form computed. */
-#define OPAQUE(x)	__asm__("" : "+r"(x))
-
 /* what a missing blob reads as, so the checks after a look-up need no branch */
 static const struct tl_blob no_blob;
 
