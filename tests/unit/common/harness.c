@@ -220,6 +220,48 @@ static const char *join(const char *dir, const char *name)
 const char *harness_build_path(const char *name) { return join(harness_build_dir(), name); }
 const char *harness_asset_path(const char *name) { return join(harness_assets_dir(), name); }
 
+uint8_t *harness_assemble(const char *src, uint64_t origin, bool bits64, size_t *len)
+{
+	char *s = harness_write_temp(src, strlen(src), ".s");
+	char obj[512], bin[512], ttext[64];
+	struct run_result r;
+	uint8_t *out = NULL;
+
+	if (!s)
+		return NULL;
+	snprintf(obj, sizeof(obj), "%s.o", s);
+	snprintf(bin, sizeof(bin), "%s.bin", s);
+	snprintf(ttext, sizeof(ttext), "-Ttext=%#llx", (unsigned long long)origin);
+	{
+		char *argv[] = { "as", bits64 ? "--64" : "--32", "-o", obj, s, NULL };
+
+		if (harness_run(argv, 30, &r) != 0 || r.status != 0) {
+			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
+			harness_free(&r);
+			goto out;
+		}
+		harness_free(&r);
+	}
+	{
+		char *argv[] = { "ld", "-m", bits64 ? "elf_x86_64" : "elf_i386", ttext,
+				 "--oformat", "binary", "-e", "0", "-o", bin, obj, NULL };
+
+		if (harness_run(argv, 30, &r) != 0 || r.status != 0) {
+			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
+			harness_free(&r);
+			goto out;
+		}
+		harness_free(&r);
+	}
+	out = harness_read_file(bin, len);
+out:
+	unlink(obj);
+	unlink(bin);
+	unlink(s);
+	free(s);
+	return out;
+}
+
 void *harness_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

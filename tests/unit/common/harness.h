@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct run_result {
 	int status;		/* exit status, or 128+signal; -1 if it could not start */
@@ -51,6 +52,12 @@ const char *harness_asset_path(const char *name);
 void *harness_read_file(const char *path, size_t *len);
 /* Write a buffer to a fresh temporary file; returns its malloc'd path. */
 char *harness_write_temp(const void *buf, size_t len, const char *suffix);
+/*
+ * Assemble src (GNU as, --64 or --32) and link it flat to run at origin;
+ * returns the malloc'd image and its length, or NULL with the tool's message
+ * on stderr. The temporary files are removed.
+ */
+uint8_t *harness_assemble(const char *src, uint64_t origin, bool bits64, size_t *len);
 
 /* NULL when /dev/kvm can create a VM here, else why not (a static string). */
 const char *harness_kvm_unusable(void);

@@ -131,44 +131,6 @@ static void sx_run_from_code(struct sx *f, unsigned rounds, uint64_t insns)
 		tcg_cpu_run(f->cpu, insns);
 }
 
-static uint8_t *sx_assemble(const char *src, uint64_t origin, bool bits64, size_t *len)
-{
-	char *s = harness_write_temp(src, strlen(src), ".s");
-	char obj[512], bin[512], ttext[64];
-	struct run_result r;
-	uint8_t *out = NULL;
-
-	snprintf(obj, sizeof(obj), "%s.o", s);
-	snprintf(bin, sizeof(bin), "%s.bin", s);
-	snprintf(ttext, sizeof(ttext), "-Ttext=%#llx", (unsigned long long)origin);
-	{
-		char *argv[] = { "as", bits64 ? "--64" : "--32", "-o", obj, s, NULL };
-		if (harness_run(argv, 30, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	{
-		char *argv[] = { "ld", "-m", bits64 ? "elf_x86_64" : "elf_i386", ttext,
-				 "--oformat", "binary", "-e", "0", "-o", bin, obj, NULL };
-		if (harness_run(argv, 30, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	out = harness_read_file(bin, len);
-out:
-	unlink(obj);
-	unlink(bin);
-	unlink(s);
-	free(s);
-	return out;
-}
-
 /* real mode -> flat 32-bit protected mode, SSE enabled; continues at pm32 */
 #define SX_PM_ENTRY								\
 	".intel_syntax noprefix\n.code16\n"					\
@@ -298,8 +260,8 @@ static long sx_compare(const char *templ, const char *const *insns, unsigned n,
 		sb_add(&h, "f%u:\n%s\n ret\n", j, sn);
 		free(sn);
 	}
-	gbin = sx_assemble(g.s, SX_CODE, false, &glen);
-	hbin = sx_assemble(h.s, 0, true, &hlen);
+	gbin = harness_assemble(g.s, SX_CODE, false, &glen);
+	hbin = harness_assemble(h.s, 0, true, &hlen);
 	free(g.s);
 	free(h.s);
 	if (!gbin || !hbin) {

@@ -112,49 +112,16 @@ static inline void fix_fini(struct tcg_fixture *f)
 static inline bool fix_load_asm(struct tcg_fixture *f, const char *src, uint64_t at,
 				uint64_t limit)
 {
-	char *s = harness_write_temp(src, strlen(src), ".s");
-	char obj[512], bin[512], ttext[64];
-	struct run_result r;
-	uint8_t *out = NULL;
+	uint8_t *out;
 	size_t len = 0;
 	bool ok = false;
 
-	ck_assert_ptr_nonnull(s);
-	snprintf(obj, sizeof(obj), "%s.o", s);
-	snprintf(bin, sizeof(bin), "%s.bin", s);
-	snprintf(ttext, sizeof(ttext), "-Ttext=%#llx", (unsigned long long)at);
-	{
-		char *argv[] = { "as", "--64", "-o", obj, s, NULL };
-
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	{
-		char *argv[] = { "ld", "-m", "elf_x86_64", ttext, "--oformat", "binary",
-				 "-e", "0", "-o", bin, obj, NULL };
-
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	out = harness_read_file(bin, &len);
+	out = harness_assemble(src, at, true, &len);
 	if (out && at + len <= limit && limit <= f->ram_size) {
 		memcpy(f->ram + at, out, len);
 		ok = true;
 	}
 	free(out);
-out:
-	unlink(obj);
-	unlink(bin);
-	unlink(s);
-	free(s);
 	return ok;
 }
 

@@ -154,48 +154,10 @@ static void fx_load(struct fx *f, uint64_t gpa, const void *p, size_t len)
 	memcpy(f->ram + gpa, p, len);
 }
 
-static uint8_t *fx_assemble(const char *src, uint64_t origin, size_t *len)
-{
-	char *s = harness_write_temp(src, strlen(src), ".s");
-	char obj[512], bin[512], ttext[64];
-	struct run_result r;
-	uint8_t *out = NULL;
-
-	snprintf(obj, sizeof(obj), "%s.o", s);
-	snprintf(bin, sizeof(bin), "%s.bin", s);
-	snprintf(ttext, sizeof(ttext), "-Ttext=%#llx", (unsigned long long)origin);
-	{
-		char *argv[] = { "as", "--32", "-o", obj, s, NULL };
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "as failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	{
-		char *argv[] = { "ld", "-m", "elf_i386", ttext, "--oformat", "binary",
-				 "-e", "0", "-o", bin, obj, NULL };
-		if (harness_run(argv, 20, &r) != 0 || r.status != 0) {
-			fprintf(stderr, "ld failed: %s\n", r.err ? r.err : "");
-			harness_free(&r);
-			goto out;
-		}
-		harness_free(&r);
-	}
-	out = harness_read_file(bin, len);
-out:
-	unlink(obj);
-	unlink(bin);
-	unlink(s);
-	free(s);
-	return out;
-}
-
 static bool fx_load_asm(struct fx *f, const char *src, uint64_t origin)
 {
 	size_t len = 0;
-	uint8_t *p = fx_assemble(src, origin, &len);
+	uint8_t *p = harness_assemble(src, origin, false, &len);
 
 	if (!p)
 		return false;
@@ -506,7 +468,7 @@ START_TEST(test_reset_vector_and_rom)
 	uint8_t *p;
 
 	fx_init(&f, 1);
-	p = fx_assemble(src, 0xff00, &len);
+	p = harness_assemble(src, 0xff00, false, &len);
 	if (!p) {
 		harness_skip("test_reset_vector_and_rom", "GNU as/ld not usable");
 		fx_fini(&f);

@@ -311,8 +311,8 @@ static void fxsave_layout(const char *name, bool lm)
 	sb_add(&h, ".intel_syntax noprefix\n.code64\n%s\n ret\n", sn);
 	free(sn);
 	free(b2);
-	gbin = sx_assemble(g.s, SX_CODE, false, &glen);
-	hbin = sx_assemble(h.s, 0, true, &hlen);
+	gbin = harness_assemble(g.s, SX_CODE, false, &glen);
+	hbin = harness_assemble(h.s, 0, true, &hlen);
 	free(g.s);
 	free(h.s);
 	if (!gbin || !hbin) {
@@ -416,7 +416,7 @@ static bool x87_fault(const char *setup, const char *insn, unsigned skip, struct
 	sb_add(&b, "common_err: add esp, 4\ncommon: mov eax, [esp]\n mov [0x504], eax\n"
 		   " add dword ptr [esp], %u\n mov eax, cr0\n and eax, ~0xc\n mov cr0, eax\n"
 		   " fnclex\n iretd\nidtr: .word 0x7ff\n .long 0x3000\n", skip);
-	bin = sx_assemble(b.s, SX_CODE, false, &len);
+	bin = harness_assemble(b.s, SX_CODE, false, &len);
 	free(b.s);
 	if (!bin)
 		return false;

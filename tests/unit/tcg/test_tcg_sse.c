@@ -423,7 +423,7 @@ static bool run_fault(const char *setup, const char *insn, unsigned insn_len,
 		   " mov eax, cr0\n and eax, ~8\n mov cr0, eax\n"	/* clear TS */
 		   " iretd\n"
 		   "idtr: .word 0x7ff\n .long 0x3000\n", insn_len);
-	bin = sx_assemble(b.s, SX_CODE, false, &len);
+	bin = harness_assemble(b.s, SX_CODE, false, &len);
 	free(b.s);
 	if (!bin)
 		return false;
