@@ -48,43 +48,62 @@ typedef int32_t s32;
 #define OPAQUE(x)		__asm__("" : "+r"(x))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 
+/*
+ * Little-endian fields at any alignment. One load or store each through
+ * __builtin_memcpy (x86 takes unaligned accesses): the byte-at-a-time form
+ * compiled to four or eight byte moves per field, and under a JIT every
+ * instruction is translated. A byte swap where the host is big-endian.
+ */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LE16(v)	__builtin_bswap16(v)
+#define LE32(v)	__builtin_bswap32(v)
+#define LE64(v)	__builtin_bswap64(v)
+#else
+#define LE16(v)	(v)
+#define LE32(v)	(v)
+#define LE64(v)	(v)
+#endif
+
 static inline __attribute__((always_inline)) u16 get_le16(const void *p)
 {
-	const u8 *b = p;
+	u16 v;
 
-	return (u16)(b[0] | b[1] << 8);
+	__builtin_memcpy(&v, p, sizeof(v));
+	return LE16(v);
 }
 
 static inline __attribute__((always_inline)) u32 get_le32(const void *p)
 {
-	const u8 *b = p;
+	u32 v;
 
-	return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return LE32(v);
 }
 
 static inline __attribute__((always_inline)) u64 get_le64(const void *p)
 {
-	return get_le32(p) | (u64)get_le32((const u8 *)p + 4) << 32;
+	u64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return LE64(v);
 }
 
 static inline __attribute__((always_inline)) void put_le16(void *p, u16 v)
 {
-	u8 *b = p;
-
-	b[0] = (u8)v;
-	b[1] = (u8)(v >> 8);
+	v = LE16(v);
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 static inline __attribute__((always_inline)) void put_le32(void *p, u32 v)
 {
-	put_le16(p, (u16)v);
-	put_le16((u8 *)p + 2, (u16)(v >> 16));
+	v = LE32(v);
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 static inline __attribute__((always_inline)) void put_le64(void *p, u64 v)
 {
-	put_le32(p, (u32)v);
-	put_le32((u8 *)p + 4, (u32)(v >> 32));
+	v = LE64(v);
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 /*
