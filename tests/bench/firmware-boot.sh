@@ -36,13 +36,15 @@
 # "ours-quiet" is ours with opt/bringup/quiet (no log); "ours-boot16" is that
 # through the kernel's real-mode setup, as qboot boots it, so its first line
 # is the same "Probing EDD" as qboot's. FW_BENCH_COUNT=0 skips 1 and 2,
-# FW_BENCH_RUNS=0 skips 3 (default 10 rounds). Figures only, not a test:
-# exit 1 only if nothing ran.
+# FW_BENCH_RUNS=0 skips 3 (default 20 rounds). The time goals are judged on
+# the medians, and on the rounds themselves: in how many of them ours came
+# sooner than qboot did in the same round (paired, so a load change between
+# rounds does not count). Figures only, not a test: exit 1 only if nothing ran.
 set -eu
 name=firmware-boot
 build=${BRINGUP_BUILD:-$(dirname "$0")/../../build}
 assets=${BRINGUP_ASSETS:-$build/assets}
-runs=${FW_BENCH_RUNS:-10}
+runs=${FW_BENCH_RUNS:-20}
 count=${FW_BENCH_COUNT:-1}
 qemu=$(command -v qemu-system-x86_64 || true)
 vmm=$build/bringup
@@ -107,9 +109,20 @@ verdicts() {
 			echo "$name: goal '$l: at most half of qboot's instructions' ($2): $ok ($v vs $ref, ${ratio}x)"
 		else
 			ok=$(awk -v a="$v" -v b="$ref" 'BEGIN { print (a < b) ? "met" : "NOT met" }')
-			echo "$name: goal '$l: $4 sooner than with qboot' ($2): $ok ($v ms vs $ref ms)"
+			w=${5:+, $(wins "$l" "$5")}
+			echo "$name: goal '$l: $4 sooner than with qboot' ($2): $ok ($v ms vs $ref ms$w)"
 		fi
 	done
+}
+
+# "sooner in W of N rounds": label $1 against qboot, column $2 of the times,
+# each round's pair compared (a round where either missed it does not count)
+wins() {
+	awk -v l="$1" -v c="$2" '
+		$1 == l && $c != "-" { mine[$7] = $c }
+		$1 == "qboot" && $c != "-" { ref[$7] = $c }
+		END { for (r in mine) if (r in ref) { n++; w += mine[r] < ref[r] }
+		      printf "sooner in %d of %d rounds", w, n }' "$tmp/times"
 }
 
 if [ "$count" != 0 ] && [ -x "$vmm" ]; then
@@ -258,7 +271,7 @@ while [ "$round" -le "$runs" ]; do
 			p=$(python3 "$tmp/time.py" "$qemu" $base -serial stdio -bios "$rom" $extra \
 				-kernel "$pvh" -initrd "$initrd" -append "$append" | cut -d' ' -f2)
 		fi
-		echo "$label $1 $2 $3 $e $p" >> "$tmp/times"
+		echo "$label $1 $2 $3 $e $p $round" >> "$tmp/times"
 	done < "$tmp/list"
 	round=$((round + 1))
 done
@@ -276,25 +289,25 @@ printf '%s: wall time (ms, best/median of %s interleaved rounds) on %s -M pc TCG
 	"$runs" "$($qemu --version | head -n 1)"
 printf '%-12s %14s %16s %14s %14s %14s\n' firmware first-line "Linux version" init kernel-entry \
 	"PVH: Linux"
-: > "$tmp/linux"
-: > "$tmp/first"
-: > "$tmp/entry"
-: > "$tmp/pvh"
+for f in linux-best linux entry pvh first; do : > "$tmp/$f"; done
 while IFS='	' read -r label rom extra; do
 	f=$(stat "$label" 2) l=$(stat "$label" 3) i=$(stat "$label" 4) e=$(stat "$label" 5)
 	v=$(stat "$label" 6)
 	printf '%-12s %14s %16s %14s %14s %14s\n' "$label" "$(echo $f | tr ' ' /)" \
 		"$(echo $l | tr ' ' /)" "$(echo $i | tr ' ' /)" "$(echo $e | tr ' ' /)" \
 		"$(echo $v | tr ' ' /)"
-	echo "$label ${l%% *}" >> "$tmp/linux"
-	echo "$label ${e%% *}" >> "$tmp/entry"
-	echo "$label ${v%% *}" >> "$tmp/pvh"
+	echo "$label ${l%% *}" >> "$tmp/linux-best"
+	echo "$label ${l##* }" >> "$tmp/linux"
+	echo "$label ${e##* }" >> "$tmp/entry"
+	echo "$label ${v##* }" >> "$tmp/pvh"
 	# the first lines compare only between boots through the real-mode setup
-	case $label in qboot|ours-boot16) echo "$label ${f%% *}" >> "$tmp/first" ;; esac
+	case $label in qboot|ours-boot16) echo "$label ${f##* }" >> "$tmp/first" ;; esac
 	[ "${l%% *}" = - ] || ran=1
 done < "$tmp/list"
-verdicts "$tmp/linux" "best of $runs" less '"Linux version"'
-verdicts "$tmp/entry" "best of $runs" less "the kernel's 32-bit entry"
-verdicts "$tmp/pvh" "best of $runs" less '"Linux version" (PVH ELF)'
-verdicts "$tmp/first" "best of $runs" less "the kernel's first line (Probing EDD)"
+# the issue's goal: "Linux version", the kernel's first line with every firmware
+verdicts "$tmp/linux" "median of $runs" less '"Linux version"' 3
+verdicts "$tmp/linux-best" "best of $runs" less '"Linux version"'
+verdicts "$tmp/entry" "median of $runs" less "the kernel's 32-bit entry" 5
+verdicts "$tmp/pvh" "median of $runs" less '"Linux version" (PVH ELF)' 6
+verdicts "$tmp/first" "median of $runs" less "the kernel's first line (Probing EDD)" 2
 [ "$ran" = 1 ] || { echo "$name: nothing ran" >&2; exit 1; }
