@@ -456,6 +456,8 @@ void log_hex(u32 v)
 
 void log_fields(const char *const *text, const u32 *value, u32 n)
 {
+	if (quiet)	/* not a call per piece that would print nothing */
+		return;
 	for (u32 i = 0; i < n; i++) {
 		log_puts(text[i]);
 		log_hex(value[i]);
