@@ -13,7 +13,6 @@
 #define SEG_DATA32	0x18
 #define SEG_DATA16	0x20
 #define CR0_PE		1
-#define CR4_OSFXSR	(1 << 9)
 
 /*
  * Set bytes in a dword of PCI configuration space, mechanism #1, no stack
@@ -75,43 +74,9 @@ early32:
 2:	/* q35 MCH: PAM0 0x90, PAM5/6 0x95/0x96 */
 	cfg_set32 0x90, 0x000000ff, 0x00000030
 	cfg_set32 0x94, 0x00ffff00, 0x00333300
-	/*
-	 * The image down into shadow RAM. Under QEMU's TCG each iteration of
-	 * rep movsl costs about 20 ns (0.18 ms for the image), a 64-byte turn of
-	 * SSE moves not much more: so SSE2 where the CPU has it, with CR4.OSFXSR
-	 * set now for the whole run (fw_cpu_init() sets it again on the same
-	 * test; fw_cpu_handover() clears it). Not under KVM, which lib.c's
-	 * checksums avoid SSE for too; rep movsl there and on older CPUs.
-	 */
-3:	movl	$1, %eax
-	cpuid
-	movl	$0xffff0000, %esi
+3:	movl	$0xffff0000, %esi
 	movl	$FW_IMAGE_BASE, %edi
-	btl	$26, %edx		/* SSE2 */
-	jnc	6f
-	btl	$31, %ecx		/* a hypervisor: which one */
-	jnc	7f
-	movl	$0x40000000, %eax
-	cpuid
-	cmpl	$0x4b4d564b, %ebx	/* "KVMK" */
-	je	6f
-7:	movl	%cr4, %eax
-	orl	$CR4_OSFXSR, %eax
-	movl	%eax, %cr4
-	movl	$fw_copy_blocks64, %ecx
-8:	movdqu	(%esi), %xmm0
-	movdqu	16(%esi), %xmm1
-	movdqu	32(%esi), %xmm2
-	movdqu	48(%esi), %xmm3
-	movdqu	%xmm0, (%edi)
-	movdqu	%xmm1, 16(%edi)
-	movdqu	%xmm2, 32(%edi)
-	movdqu	%xmm3, 48(%edi)
-	addl	$64, %esi
-	addl	$64, %edi
-	loop	8b
-	jmp	4f
-6:	movl	$fw_copy_dwords, %ecx
+	movl	$fw_copy_dwords, %ecx
 	rep movsl
 4:	ljmpl	$SEG_CODE32, $entry32
 
