@@ -72,7 +72,7 @@ static void pio_read(void *buf, u32 len)
  * both ways, then DMA reads it, or the port does. One path: after DMA the
  * port's rep reads nothing.
  */
-void fw_cfg_read_entry(u16 key, void *buf, u32 len)
+__attribute__((noinline)) void fw_cfg_read_entry(u16 key, void *buf, u32 len)
 {
 	u32 by_dma = dma & (len > FW_CFG_PIO_MAX);
 
@@ -119,8 +119,11 @@ void fw_cfg_read_at(u16 key, u32 offset, void *buf, u32 len)
 	pio_pos += len;
 }
 
-/* Four bytes through the port: four in instructions, no rep (a block of its own under a JIT). */
-static inline __attribute__((always_inline)) u32 pio_read32(u16 key)
+/*
+ * Four bytes through the port: four in instructions, no rep (a block of its
+ * own under a JIT). Not inlined: init's three reads share this one copy.
+ */
+__attribute__((noinline)) u32 fw_cfg_read32(u16 key)
 {
 	u32 v;
 
@@ -132,11 +135,6 @@ static inline __attribute__((always_inline)) u32 pio_read32(u16 key)
 	pio_key = key;
 	pio_pos = 4;
 	return v;
-}
-
-u32 fw_cfg_read32(u16 key)
-{
-	return pio_read32(key);
 }
 
 int fw_cfg_write_entry(u16 key, u32 offset, const void *buf, u32 len)
@@ -159,10 +157,10 @@ bool fw_cfg_init(void)
 {
 	u32 n;
 
-	if (pio_read32(FW_CFG_SIGNATURE) != 0x554d4551)		/* "QEMU" */
+	if (fw_cfg_read32(FW_CFG_SIGNATURE) != 0x554d4551)		/* "QEMU" */
 		return false;
-	dma = pio_read32(FW_CFG_ID) & FW_CFG_ID_DMA;
-	n = bswap32(pio_read32(FW_CFG_FILE_DIR));
+	dma = fw_cfg_read32(FW_CFG_ID) & FW_CFG_ID_DMA;
+	n = bswap32(fw_cfg_read32(FW_CFG_FILE_DIR));
 	n = n < FW_CFG_MAX_FILES ? n : FW_CFG_MAX_FILES;
 	nr_files = n;
 	fw_cfg_read_entry(FW_CFG_FILE_DIR, &dir, 4 + n * FW_CFG_ENTRY_SIZE);
@@ -184,7 +182,8 @@ __attribute__((noinline)) int fw_cfg_find(const char *name, u16 *select, u32 *si
 {
 	u8 *last = dir.e + nr_files * FW_CFG_ENTRY_SIZE, *copy = last + FW_CFG_ENTRY_NAME;
 	const u8 *e = dir.e - FW_CFG_ENTRY_SIZE;
-	u32 len = ~0u, left, found, sel_mask, size_mask;
+	u32 len = ~0u, left;
+	uintptr_t sel_mask, size_mask;
 	const char *end = name;
 	u16 no_select;
 	u32 no_size;
@@ -208,20 +207,21 @@ __attribute__((noinline)) int fw_cfg_find(const char *name, u16 *select, u32 *si
 		left = len;
 		__asm__("repe cmpsb" : "=@ccz"(eq), "+S"(a), "+D"(b), "+c"(left) :: "memory");
 	} while (!eq);
-	/* the outputs through selects: to a local when not found or not wanted */
-	found = e != last;
-	sel_mask = -(found & (select != NULL));
-	size_mask = -(found & (size != NULL));
+	/* not found: one branch; an output not wanted goes to a local by a mask */
+	if (e == last)
+		return -1;
+	sel_mask = -(uintptr_t)(select != NULL);
+	size_mask = -(uintptr_t)(size != NULL);
 	OPAQUE(sel_mask);
 	OPAQUE(size_mask);
 	select = (u16 *)(((uintptr_t)select & sel_mask) | ((uintptr_t)&no_select & ~sel_mask));
 	size = (u32 *)(((uintptr_t)size & size_mask) | ((uintptr_t)&no_size & ~size_mask));
 	*select = (u16)(e[4] << 8 | e[5]);
 	*size = bswap32(*(const u32 *)e);
-	return (int)found - 1;
+	return 0;
 }
 
-int fw_cfg_read_file(const char *name, void *buf, u32 max, u32 *size)
+__attribute__((noinline)) int fw_cfg_read_file(const char *name, void *buf, u32 max, u32 *size)
 {
 	u16 sel;
 	u32 sz;
@@ -239,9 +239,10 @@ u32 fw_cfg_opt_u32(const char *name, u32 def)
 {
 	char buf[16];
 	u32 n = 0, v = 0;
-	int missing = fw_cfg_read_file(name, buf, sizeof(buf) - 1, &n);
+	u32 missing = (u32)fw_cfg_read_file(name, buf, sizeof(buf) - 1, &n);
 
 	/* a missing file reads as empty: one path, then def chosen by a select */
+	OPAQUE(missing);
 	buf[n] = 0;
 	for (const char *p = buf; (u8)(*p - '0') < 10; p++)
 		v = v * 10 + (u32)(*p - '0');

@@ -80,42 +80,93 @@ static void mem_from_sizes(u8 *buf)
 }
 
 /*
- * The entries from fw_cfg, then the firmware's areas carved out of them: the
- * EBDA, the VGA/option ROM hole, this firmware (E and F segments) and its ROM
- * alias; the carve-outs copied after the file's entries, in its format, for
- * one loop and one call site (under a JIT each call's return is another block).
+ * The firmware's areas carved out of fw_cfg's entries: the EBDA, the
+ * VGA/option ROM hole, this firmware (E and F segments) and its ROM alias.
  */
-void mem_init(void)
-{
-	static const struct e820_entry carve[] = {
-		{ FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED },
-		{ FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE },
-		{ FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED },
-		{ 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED },
-	};
-	static u8 buf[E820_FILE_ENTRY * 32 + sizeof(carve)] __noinit;
-	u32 n = 0, ok, i;
+static const struct e820_entry carve[] = {
+	{ FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED },
+	{ FW_LOWMEM_END, FW_ESEG_BASE - FW_LOWMEM_END, E820_HOLE },
+	{ FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED },
+	{ 0x100000000ULL - BIOS_HIGH_SIZE, BIOS_HIGH_SIZE, E820_RESERVED },
+};
 
-	_Static_assert(sizeof(carve[0]) == E820_FILE_ENTRY, "the carve-outs in etc/e820's format");
-	ok = (fw_cfg_read_file("etc/e820", buf, E820_FILE_ENTRY * 32, &n) == 0) & (n >= E820_FILE_ENTRY);
+
+/* etc/e820's entries into buf (at most max), else two from the RAM size key and CMOS: a count */
+static u32 mem_read_list(void *buf, u32 max)
+{
+	u32 n = 0, ok;
+
+	ok = (fw_cfg_read_file("etc/e820", buf, max * E820_FILE_ENTRY, &n) == 0) &
+	     (n >= E820_FILE_ENTRY);
 	OPAQUE(ok);
 	if (!ok) {
 		mem_from_sizes(buf);
 		n = 2 * E820_FILE_ENTRY;
 	}
-	/*
-	 * QEMU's list is sorted and disjoint: each insert appends, and only a
-	 * list that is not takes the general path (normalize)
-	 */
-	n -= n % E820_FILE_ENTRY;
+	return n / E820_FILE_ENTRY;
+}
+
+/*
+ * Any other list: each entry in fw_cfg's order, then each carve-out, through
+ * e820_insert() into the map from empty. Read again, as the fast path's sort
+ * lost the order.
+ */
+static __attribute__((cold, noinline)) u32 mem_map_general(void)
+{
+	static u8 buf[E820_FILE_ENTRY * 32 + sizeof(carve)] __noinit;
+	u32 n = mem_read_list(buf, 32) * E820_FILE_ENTRY, i = 0;
+
 	memcpy(buf + n, carve, sizeof(carve));
 	n += sizeof(carve);
-	i = 0;
+	fw_e820.nr = 0;
 	do {
 		e820_insert(&fw_e820, get_le64(buf + i), get_le64(buf + i + 8), get_le32(buf + i + 16));
 		i += E820_FILE_ENTRY;
 	} while (i < n);
-	high_top = high_cur = (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
+	return (u32)e820_ram_end_below(&fw_e820, 0x100000000ULL);
+}
+
+/*
+ * The map from fw_cfg's etc/e820 (else the RAM size key and CMOS). QEMU's
+ * list is disjoint but not sorted (the reserved range below 1 TiB comes
+ * first), and its RAM starts at 0 and ends below the ROM alias. Then what
+ * the carve-outs do is known: the list, the ROM alias after it, is read into
+ * the map's unused tail and copied sorted from its fourth slot (the file's
+ * format is the struct's on i686), the first entry cut at 1 MiB, below which
+ * the first three slots come from a table. Under a JIT (QEMU's TCG) the
+ * general inserts were a tenth of the firmware's translation. Anything else
+ * takes mem_map_general(), behind one branch; both give the same map.
+ */
+void mem_init(void)
+{
+	static const struct e820_entry low[] = {
+		{ 0, FW_EBDA_BASE, E820_RAM },
+		{ FW_EBDA_BASE, FW_LOWMEM_END - FW_EBDA_BASE, E820_RESERVED },
+		{ FW_ESEG_BASE, 0x100000 - FW_ESEG_BASE, E820_RESERVED },
+	};
+	struct e820_entry *e = fw_e820.e, *list = &e[E820_MAX - 33];
+	u32 n, bad, top;
+
+	_Static_assert(sizeof(carve[0]) == E820_FILE_ENTRY, "the map in etc/e820's format");
+	/* no etc/e820 (n = 0) leaves the ROM alias first: the general path */
+	n = 0;
+	fw_cfg_read_file("etc/e820", list, E820_FILE_ENTRY * 32, &n);
+	n /= E820_FILE_ENTRY;
+	list[n] = carve[3];
+	bad = !e820_sorted_copy(&e[3], list, n + 1);
+	/* RAM from 0 past 1 MiB: sorted before the ROM alias, it ends below it */
+	top = (u32)(e[3].addr + e[3].size);
+	bad |= (e[3].addr != 0) | (e[3].type != E820_RAM) | (top <= 0x100000);
+	OPAQUE(bad);
+	if (bad) {
+		top = mem_map_general();
+	} else {
+		memcpy(e, low, sizeof(low));
+		e[3].addr = 0x100000;
+		e[3].size = top - 0x100000;
+		fw_e820.nr = n + 4;
+	}
+	high_top = high_cur = top;
 	high_floor = 0x100000;
 	pool_init();
 }
@@ -132,15 +183,15 @@ u32 mem_high_bottom(void)
 
 void mem_set_high_floor(u32 floor)
 {
-	if (floor > high_floor)
-		high_floor = floor;
+	high_floor = floor > high_floor ? floor : high_floor;
 }
 
 /*
  * The allocators fail through selects, not branches: a failed one hands out
- * nothing (NULL) and clears 0 bytes. Each is one block under a JIT.
+ * nothing (NULL) and clears 0 bytes. Each is one block under a JIT, and the
+ * zeroing one calls the other: one copy of the allocation to translate.
  */
-static inline __attribute__((always_inline)) void *alloc_high(u32 size, u32 align)
+__attribute__((noinline)) void *mem_alloc_high_raw(u32 size, u32 align)
 {
 	u32 at, bad;
 
@@ -155,15 +206,10 @@ static inline __attribute__((always_inline)) void *alloc_high(u32 size, u32 alig
 
 void *mem_alloc_high(u32 size, u32 align)
 {
-	void *p = alloc_high(size, align);
+	void *p = mem_alloc_high_raw(size, align);
 
 	memset(p, 0, p ? size : 0);
 	return p;
-}
-
-void *mem_alloc_high_raw(u32 size, u32 align)
-{
-	return alloc_high(size, align);
 }
 
 void *mem_alloc_fseg(u32 size, u32 align)
@@ -175,16 +221,48 @@ void *mem_alloc_fseg(u32 size, u32 align)
 	at = ALIGN_UP(pool_used, align);
 	bad = (at > pool_size) | (size > pool_size - at);
 	OPAQUE(bad);
-	pool_used = bad ? pool_used : at + size;
+	pool_used ^= (pool_used ^ (at + size)) & (bad - 1);	/* unchanged when bad */
 	p = (u8 *)((uintptr_t)(pool + at) & (bad - 1));
 	memset(p, 0, size & (bad - 1));
 	return p;
 }
 
+/*
+ * The high zone reserved. When slot 3 still holds the RAM entry mem_init()'s
+ * fast path wrote, [1 MiB, high_top), the zone is its top: the entry is cut
+ * and the zone's entry goes after it, as e820_insert() would do, unless the
+ * next entry is reserved from the zone's end (they would merge), or the zone
+ * is empty (nothing allocated: nothing inserted) or the whole entry (it
+ * would merge with the F segment's). Else e820_insert(), behind one branch.
+ */
 void mem_finish(void)
 {
-	/* nothing allocated: size 0, which inserts nothing */
-	e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
+	struct e820_entry *e = fw_e820.e;
+	const u8 *e3 = (const u8 *)&e[3], *e4 = (const u8 *)&e[4];
+	u32 nr = fw_e820.nr, diff, merge, fast;
+
+	/* words or'ed, not 64-bit compares: fewer instructions to translate */
+	diff = (get_le32(e3) ^ 0x100000) | get_le32(e3 + 4) |
+	       (get_le32(e3 + 8) ^ (high_top - 0x100000)) | get_le32(e3 + 12) |
+	       (get_le32(e3 + 16) ^ E820_RAM);
+	merge = (get_le32(e4) ^ high_top) | get_le32(e4 + 4) | (get_le32(e4 + 16) ^ E820_RESERVED);
+	/* 4 <= nr < E820_MAX, 1 MiB < high_cur < high_top: one compare each */
+	fast = (diff == 0) & (merge != 0) & (nr - 4 < E820_MAX - 4) &
+	       (high_cur - 0x100001 < high_top - 0x100001);
+	OPAQUE(fast);
+	if (fast) {
+		/* slots 4.. up by one: a backwards rep movsl, one instruction */
+		u32 *src = (u32 *)&e[nr] - 1, *dst = src + 5, words = (nr - 4) * 5;
+
+		__asm__ volatile("std; rep movsl; cld" : "+S"(src), "+D"(dst), "+c"(words) :: "memory");
+		e[3].size = high_cur - 0x100000;
+		e[4].addr = high_cur;
+		e[4].size = high_top - high_cur;
+		e[4].type = E820_RESERVED;
+		fw_e820.nr = nr + 1;
+	} else {
+		e820_insert(&fw_e820, high_cur, high_top - high_cur, E820_RESERVED);
+	}
 	if (!log_verbose())
 		return;
 	for (u32 i = 0; i < fw_e820.nr; i++)

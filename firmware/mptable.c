@@ -21,18 +21,13 @@
 #define MP_NMI			1
 #define MP_EXTINT		3
 
-/* x86 is little-endian: one movl, where put_le32() at -Os is four byte stores */
-static inline void store32(void *p, u32 v)
-{
-	__builtin_memcpy(p, &v, 4);
-}
-
 /*
  * Straight-line where it can be: under a JIT (QEMU's TCG) every branch and
  * call return is one more block to translate, while stores cost next to
  * nothing. So the CPU count is clamped by selects, the pointer and the
- * table are one allocation, the fixed entries are unrolled, and the
- * pointer's checksum is summed inline (constants and the table's address).
+ * table are one allocation, the fixed entries are stores of whole words,
+ * and the pointer's checksum is summed inline (constants and the table's
+ * address).
  */
 void mptable_setup(void)
 {
@@ -61,40 +56,39 @@ void mptable_setup(void)
 	p = t + 44;
 	do {
 		/* type, APIC ID, APIC version 0x14, enabled */
-		store32(p, MPC_CPU | i << 8 | 0x14 << 16 | CPU_EN << 24);
-		store32(p + 4, fw_cpu_sig);
-		store32(p + 8, fw_cpu_features);
+		put_le32(p, MPC_CPU | i << 8 | 0x14 << 16 | CPU_EN << 24);
+		put_le32(p + 4, fw_cpu_sig);
+		put_le32(p + 8, fw_cpu_features);
 		p += 20;
 	} while (++i < ncpu);
 	t[44 + 3] |= CPU_BP;		/* the first is the bootstrap processor */
 	p[0] = MPC_BUS;
 	memcpy(p + 2, "ISA   ", 6);
+	/* IOAPIC ID after the CPUs', version 0x11, enabled */
+	put_le32(p + 8, MPC_IOAPIC | ncpu << 8 | 0x11 << 16 | 1 << 24);
+	put_le32(p + 12, IOAPIC_BASE);
+	p += 16;
+	/*
+	 * The ISA IRQs, MP_INT (0) from ISA bus 0, to the IOAPIC's pins: IRQ 0 on
+	 * pin 2, then IRQ n on pin n, IRQ 2's entry written over by IRQ 3's (p
+	 * stays). A loop: under a JIT its body is translated once, where 15
+	 * unrolled entries were each translated; the jump at its top starts a
+	 * block there, so the first pass does not translate it a second time.
+	 */
+	put_le32(p, MPC_IOINT);
+	put_le32(p + 4, ncpu << 16 | 2 << 24);
 	p += 8;
-	p[0] = MPC_IOAPIC;
-	p[1] = (u8)ncpu;		/* IOAPIC ID after the CPUs' */
-	p[2] = 0x11;
-	p[3] = 1;
-	put_le32(p + 4, IOAPIC_BASE);
-	p += 8;
-#pragma GCC unroll 16
-	for (u8 irq = 0; irq < 16; irq++) {
-		if (irq == 2)
-			continue;
-		p[0] = MPC_IOINT;	/* MP_INT (0), from ISA bus 0 */
-		p[5] = irq;
-		p[6] = (u8)ncpu;
-		p[7] = irq ? irq : 2;
-		p += 8;
+	for (u32 irq = 1; irq < 16; irq++) {
+		JIT_LOOP_TOP();
+		put_le32(p, MPC_IOINT);
+		put_le32(p + 4, irq * 0x01000100 | ncpu << 16);	/* source IRQ, pin */
+		p += (irq != 2) << 3;
 	}
-	p[0] = MPC_LINT;
-	p[1] = MP_EXTINT;
-	p[6] = 0xff;			/* all CPUs */
-	p[7] = 0;			/* LINT0 */
-	p += 8;
-	p[0] = MPC_LINT;
-	p[1] = MP_NMI;
-	p[6] = 0xff;
-	p[7] = 1;
+	/* LINT0 ExtINT and LINT1 NMI, to all CPUs (0xff) */
+	put_le32(p, MPC_LINT | MP_EXTINT << 8);
+	put_le32(p + 4, 0xff << 16 | 0 << 24);
+	put_le32(p + 8, MPC_LINT | MP_NMI << 8);
+	put_le32(p + 12, 0xff << 16 | 1u << 24);
 
 	memcpy(t, "PCMP", 4);
 	put_le16(t + 4, (u16)len);

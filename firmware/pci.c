@@ -181,10 +181,11 @@ static void chipset_q35(void)
 /* ---- enumeration ---------------------------------------------------------- */
 /*
  * Under a JIT (QEMU TCG) the time goes to translating each distinct basic
- * block once, so this path is written with few branches: conditions that
- * need no I/O of their own are folded into selects and masks, and the loop
- * over a bus handles a whole function (BARs included) inline. Branches are
- * kept where they decide whether a config access happens at all.
+ * block once, so the common boot (a few functions on bus 0, 32-bit BARs)
+ * runs straight through: conditions that need no I/O of their own are
+ * folded into selects and masks, and bridges, 64-bit BARs, windows and
+ * failures are out of line. Branches are kept where they decide whether a
+ * config access happens at all.
  */
 struct bridge {
 	bool has_io, has_pref;
@@ -202,8 +203,8 @@ static u8 bus_root_slot[256], bus_swizzle[256];
 
 struct pci_fn {
 	u16 bdf;
-	u8 hdr;			/* header type */
-	u8 cmd;			/* decoding to turn on at the end */
+	u16 cmd;		/* command register as left by the scan, decoding off */
+	u16 on;			/* decoding (and mastering) to turn on at the end */
 };
 static struct pci_fn fns[MAX_FNS] __noinit;
 static u32 nr_fns;
@@ -221,7 +222,8 @@ static struct pci_res *new_res(s32 node, u8 kind, u32 tag)
 
 static void scan_bus(u8 bus, s32 node);
 
-static void add_bridge(u16 bdf, u8 bus, s32 parent)
+/* Out of line: QEMU's default machines have no bridge. */
+static __attribute__((noinline)) void add_bridge(u16 bdf, u8 bus, s32 parent)
 {
 	s32 node;
 	u32 v;
@@ -263,53 +265,66 @@ static void add_bridge(u16 bdf, u8 bus, s32 parent)
 }
 
 /*
- * Size the BARs of function f (decoding already off). A BAR that reads back
- * 0 after all ones is not there and is left as it was; one that is there
- * goes to 0 until program() writes its address. Flags become masks rather
- * than ?: so that the compiler emits no branch for them.
+ * A 64-bit BAR at config address 'addr', its lower half's size mask read:
+ * size its upper half, fill in r's size (~(hi:mask) + 1). True when it has
+ * a size. Out of line: QEMU's default machines have none.
  */
-static inline __attribute__((always_inline)) void size_bars(u32 f, u16 bdf, u32 nbar, s32 node)
+static __attribute__((noinline)) bool size_bar64(struct pci_res *r, u32 addr, u32 mask)
 {
-	u32 tag = (u32)bdf << 8, n = nr_res;
+	u32 hi;
 
-	OPAQUE(nbar);
+	outl(PCI_CFG_ADDR, addr + 4);
+	outl(PCI_CFG_DATA, 0xffffffff);
+	hi = inl(PCI_CFG_DATA);
+	outl(PCI_CFG_DATA, 0);
+	r->size = r->align = ~((u64)hi << 32 | mask) + 1;
+	r->is64 = true;
+	return (mask | hi) != 0;
+}
+
+/*
+ * Size the BARs of function f (decoding already off): 'addr' is its config
+ * address. A BAR that reads back 0 after all ones is not there and is left
+ * as it was; one that is there goes to 0 until program() writes its address.
+ * Flags become masks rather than ?: so that the compiler emits no branch for
+ * them. addr and failed are left to pci_alloc_run(), which clears them.
+ */
+static inline __attribute__((always_inline)) void size_bars(u32 f, u32 addr, u32 nbar, s32 node,
+							  u32 pref_ok)
+{
+	u32 n = nr_res;
+
 	/* the address register keeps its value: set once per BAR, not once per access */
-	for (u32 reg = PCI_BAR0; reg < PCI_BAR0 + 4 * nbar; reg += 4) {
-		u32 lo, hi = 0xffffffff, this = reg;
+	for (u32 a = addr | PCI_BAR0, end = a + 4 * nbar; a < end; a += 4) {
+		u32 lo, this = a, take;
 
-		outl(PCI_CFG_ADDR, 0x80000000u | tag | reg);
+		outl(PCI_CFG_ADDR, a);
 		outl(PCI_CFG_DATA, 0xffffffff);
 		lo = inl(PCI_CFG_DATA);
 		if (!lo)
 			continue;
 		outl(PCI_CFG_DATA, 0);
-		u32 io = -(lo & PCI_BAR_IO), is64 = (lo & 7) == PCI_BAR_MEM64;
-
-		if (is64) {
-			reg += 4;
-			outl(PCI_CFG_ADDR, 0x80000000u | tag | reg);
-			outl(PCI_CFG_DATA, 0xffffffff);
-			hi = inl(PCI_CFG_DATA);
-			outl(PCI_CFG_DATA, 0);
-		}
-		/* an I/O BAR decodes 16 bits: its upper bits count as set */
-		u64 mask = (u64)hi << 32 | (lo & ~(3u | (0xcu & ~io))) | (0xffff0000u & io);
-		/* behind a bridge without a prefetchable window, PREF goes in with MEM */
-		u32 pref = (lo >> 3) & 1 & ((node <= 0) | bridges[node].has_pref);
 		/* filled in the spare slot when the table is full or the BAR has no size */
-		u32 take = (((u32)mask != 0) | (is64 & (hi != 0))) & (n < MAX_RES);
 		struct pci_res *r = &res[n];
+		u32 io = -(lo & PCI_BAR_IO);
+		/* an I/O BAR decodes 16 bits: its upper bits count as set */
+		u32 mask = (lo & ~(3u | (0xcu & ~io))) | (0xffff0000u & io);
 
-		r->size = r->align = ~mask + 1;
-		r->addr = 0;
-		r->kind = (u8)((PCI_RES_MEM + pref) & ~io);
-		r->is64 = is64;
-		r->failed = false;
+		if (__builtin_expect((lo & 7) == PCI_BAR_MEM64, 0)) {
+			take = size_bar64(r, a, mask);
+			a += 4;
+		} else {
+			/* its upper half reads as all ones: the size is -mask (when not 0) */
+			r->size = r->align = -mask;
+			r->is64 = false;
+			take = mask != 0;
+		}
+		r->kind = (u8)((PCI_RES_MEM + ((lo >> 3) & pref_ok)) & ~io);
 		r->node = node;
 		r->window = -1;
-		r->tag = tag | this;
+		r->tag = this & 0xffffff;
 		res_fn[n] = (u8)f;
-		n += take;
+		n += take & (n < MAX_RES);
 	}
 	nr_res = n;
 }
@@ -321,40 +336,49 @@ static inline __attribute__((always_inline)) void size_bars(u32 f, u16 bdf, u32 
 static void scan_bus(u8 bus, s32 node)
 {
 	u32 addr = 0x80000000u | (u32)bus << 16, end = addr + 0x10000;
+	/* behind a bridge without a prefetchable window, PREF goes in with MEM */
+	u32 pref_ok = (node <= 0) | bridges[node].has_pref;
 
-	while (addr != end) {
-		u16 bdf = (u16)(addr >> 8);
-		u32 fn = bdf & 7;
+	do {
+		/* on from a function 1-7, or from a multi-function device's 0, to the next function */
+		u32 next_fn = addr & 0x700;
 
 		outl(PCI_CFG_ADDR, addr);
-		if (inw(PCI_CFG_DATA) == 0xffff) {
-			/* nothing: the next slot after function 0, else the next function */
-			addr += 0x800 >> (3 * !!fn);
-			continue;
-		}
-		u32 hdr = (u8)(cfg_read32(bdf, PCI_HEADER_TYPE & 0xfc) >> 16), type = hdr & 0x7f;
+		if (inw(PCI_CFG_DATA) == 0xffff)
+			goto next;
+		outl(PCI_CFG_ADDR, addr | (PCI_HEADER_TYPE & 0xfc));
+		u32 hdr = (u8)(inl(PCI_CFG_DATA) >> 16), type = hdr & 0x7f;
 
 		if (nr_fns < MAX_FNS) {
-			/* decoding off while its BARs are sized and moved */
-			u32 f = nr_fns++, cmd = cfg_read32(bdf, PCI_COMMAND);
-			/* host and ISA bridges on bus 0 decode fixed ranges: kept on */
-			u32 legacy = (u32)(cfg_read32(bdf, PCI_CLASS_DEVICE - 2) >> 24 == 0x06) &
-				     (bus == 0);
+			u32 f = nr_fns++, class, cmd;
 
-			fns[f].bdf = bdf;
-			fns[f].hdr = (u8)hdr;
-			fns[f].cmd = (u8)(-legacy & (PCI_CMD_IO | PCI_CMD_MEM));
+			outl(PCI_CFG_ADDR, addr | (PCI_CLASS_DEVICE - 2));
+			class = inl(PCI_CFG_DATA) >> 24;
+			/* command last: its address stays set for the write */
+			outl(PCI_CFG_ADDR, addr | PCI_COMMAND);
+			cmd = inl(PCI_CFG_DATA) & 0xffff;
+			/* host and ISA bridges on bus 0 decode fixed ranges: kept on */
+			u32 legacy = (class == 0x06) & (bus == 0);
+
+			fns[f].bdf = (u16)(addr >> 8);
+			fns[f].cmd = (u16)(cmd & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
+			/* a bridge forwards whatever is behind it: everything on */
+			fns[f].on = (u16)((-legacy & (PCI_CMD_IO | PCI_CMD_MEM)) |
+					  (-(u32)(type == PCI_HDR_BRIDGE) &
+					   (PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER)));
+			/* decoding off while its BARs are sized and moved */
 			if (cmd & (PCI_CMD_IO | PCI_CMD_MEM))
-				cfg_write32(bdf, PCI_COMMAND,
-					    cmd & 0xffff & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
+				outl(PCI_CFG_DATA, cmd & ~(u32)(PCI_CMD_IO | PCI_CMD_MEM));
 			/* 6 BARs for type 0, 2 for a bridge, none otherwise: no compare to branch on */
-			size_bars(f, bdf, (0x26u >> ((type & 1) << 2) & 0xf) & -(u32)(type < 2), node);
+			size_bars(f, addr, (6 - 4 * type) & -(u32)(type < 2), node, pref_ok);
 		}
 		if (__builtin_expect(type == PCI_HDR_BRIDGE, 0))
-			add_bridge(bdf, bus, node);
-		/* the next slot after a single-function device's function 0 */
-		addr += 0x800 >> (3 * !!(fn | (hdr & PCI_HDR_MULTI)));
-	}
+			add_bridge((u16)(addr >> 8), bus, node);
+		next_fn |= hdr & PCI_HDR_MULTI;
+next:
+		/* else the next slot */
+		addr += 0x800 >> (3 * !!next_fn);
+	} while (addr != end);
 }
 
 /* A bridge window: base and limit, or closed when empty or unplaced. */
@@ -382,74 +406,150 @@ static void program_window(const struct pci_res *r, u16 bdf)
 	}
 }
 
+/*
+ * What program() does off the common path: a window, a failure, the upper
+ * half of a 64-bit BAR. True when the resource is done with.
+ */
+static __attribute__((noinline)) bool program_rare(const struct pci_res *r)
+{
+	u16 bdf = (u16)(r->tag >> 8);
+	u8 reg = (u8)r->tag;
+
+	if (r->window >= 0) {
+		program_window(r, bdf);
+		return true;
+	}
+	if (r->failed) {
+		log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
+			  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
+		return true;
+	}
+	/* a 64-bit BAR: its upper half first (decoding is off until enable_all) */
+	cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
+	return false;
+}
+
+static __attribute__((noinline)) void log_bar(const struct pci_res *r)
+{
+	u16 bdf = (u16)(r->tag >> 8);
+
+	log_detail("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
+		   bdf & 7, r->tag & 0xff, r->addr, r->size);
+}
+
 /* Bridge windows, BARs (and the decoding they need), and any failure. */
-static void program(void)
+static void program(bool verbose)
 {
 	for (u32 i = 0; i < nr_res; i++) {
-		struct pci_res *r = &res[i];
-		u16 bdf = (u16)(r->tag >> 8);
-		u8 reg = (u8)r->tag;
+		const struct pci_res *r = &res[i];
 		/* windows, failures and 64-bit BARs off the common path: one branch for all */
 		u32 slow = (u32)(r->window >= 0) | r->failed | r->is64;
 
 		OPAQUE(slow);
-		if (__builtin_expect(slow, 0)) {
-			if (r->window >= 0) {
-				program_window(r, bdf);
-				continue;
-			}
-			if (r->failed) {
-				log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
-					  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
-				continue;
-			}
-			/* a 64-bit BAR: its upper half first (decoding is off until enable_all) */
-			cfg_write32(bdf, reg + 4, (u32)(r->addr >> 32));
-		}
-		cfg_write32(bdf, reg, (u32)r->addr);
+		if (__builtin_expect(slow, 0) && program_rare(r))
+			continue;
+		outl(PCI_CFG_ADDR, 0x80000000u | r->tag);
+		outl(PCI_CFG_DATA, (u32)r->addr);
 		/* size 0 needs no decoding; I/O is bit 0, memory bit 1 */
-		fns[res_fn[i]].cmd |= (u8)((r->size != 0) << (r->kind != PCI_RES_IO));
-		log_detail("pci %02x:%02x.%x BAR %x = %llx (%llx)\n", bdf >> 8, (bdf >> 3) & 0x1f,
-			   bdf & 7, reg, r->addr, r->size);
+		fns[res_fn[i]].on |= (u16)((((u32)r->size | (u32)(r->size >> 32)) != 0)
+					  << (r->kind != PCI_RES_IO));
+		if (__builtin_expect(verbose, 0))
+			log_bar(r);
 	}
 }
 
 /*
+ * q35's PIRQ for pin p (0-3) of a function at bus/slot: the root slot (its
+ * own on bus 0, else its bus-0 bridge's) below 25 to PIRQ E-H by slot and
+ * swizzled pin, the rest to A-D by swizzled pin. Out of line: i440fx, the
+ * default machine, needs one sum (below).
+ */
+static __attribute__((noinline)) u32 q35_pirq(u32 bus, u32 slot, u32 p)
+{
+	u32 on_bus0 = -(u32)(bus == 0);
+
+	/* on bus 0 the device's own slot, elsewhere its bus-0 bridge's (masks, not ?:) */
+	p += (slot & ~on_bus0) + bus_swizzle[bus];
+	slot = (slot & on_bus0) | (bus_root_slot[bus] & ~on_bus0);
+	u32 low = slot < 25;
+
+	return ((p + (slot & -low)) & 3) + 4 * low;
+}
+
+/*
  * Interrupt line from the pin (swizzled up to bus 0, then the PIRQ router),
- * then decoding for what program() placed.
+ * then decoding for what program() placed. pci_setup() runs this on i440fx
+ * and q35 only, so there is always a router. The routing is computed only
+ * behind the pin test, so that the loop's first block (translated twice:
+ * entered from above, then from its back edge) stays short.
  */
 static void enable_all(void)
 {
-	u32 q35 = fw_board == BOARD_Q35, i440fx = q35 ^ 1, f = 0;
+	const struct pci_fn *fn = fns, *end = fns + nr_fns;
 
 	/* no test before the first: the host bridge pci_detect_board saw at 00.0 is there */
 	do {
-		u16 bdf = fns[f].bdf;
-		u32 cmd = fns[f].cmd, v = cfg_read32(bdf, PCI_INTERRUPT_LINE);
-		u32 bus = bdf >> 8, slot = (bdf >> 3) & 0x1f, pin = (v >> 8) & 0xff;
-		u32 on_bus0 = -(u32)(bus == 0), p = pin - 1;
-		bool bridge = (fns[f].hdr & 0x7f) == PCI_HDR_BRIDGE;
+		u32 addr = 0x80000000u | (u32)fn->bdf << 8, pin;
 
-		/* on bus 0 the device's own slot, elsewhere its bus-0 bridge's (masks, not ?:) */
-		p += (slot & ~on_bus0) + bus_swizzle[bus];
-		slot = (slot & on_bus0) | (bus_root_slot[bus] & ~on_bus0);
-		/* q35: slots below 25 to PIRQ E-H by slot, the rest to A-D by pin; i440fx: slot - 1 */
-		u32 q35_low = q35 & (slot < 25);
-		u32 idx = ((p + ((slot - i440fx) & -(i440fx | q35_low))) & 3) + 4 * q35_low;
-		u32 has_pin = (pin - 1 < 4) & (fw_board != BOARD_NONE);
+		outl(PCI_CFG_ADDR, addr | PCI_INTERRUPT_LINE);
+		pin = (inl(PCI_CFG_DATA) >> 8) & 0xff;
+		if (pin - 1 < 4) {
+			u32 bus = (addr >> 16) & 0xff, slot = (addr >> 11) & 0x1f;
+			/*
+			 * i440fx: PIRQ (root slot - 1 + swizzled pin) & 3. On bus 0 the
+			 * root slot is the function's own and the swizzle 0; behind a
+			 * bridge, its own slot is part of the swizzle, and bus 0's
+			 * entries of both tables are 0: one sum serves both.
+			 */
+			u32 idx = (pin - 2 + slot + bus_swizzle[bus] + bus_root_slot[bus]) & 3;
 
-		OPAQUE(has_pin);
-		if (has_pin)
-			pci_cfg_write8(bdf, PCI_INTERRUPT_LINE, pirq_irq[idx]);
-		cmd |= bridge * (PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
+			if (__builtin_expect(fw_board == BOARD_Q35, 0))
+				idx = q35_pirq(bus, slot, pin - 1);
+			/* the address register still points at the line */
+			outb(PCI_CFG_DATA, pirq_irq[idx]);
+		}
 		/* unconditional: a function with nothing to turn on gets its own value back */
-		pci_cfg_write16(bdf, PCI_COMMAND, (u16)(pci_cfg_read16(bdf, PCI_COMMAND) | cmd));
-	} while (++f < nr_fns);
+		outl(PCI_CFG_ADDR, addr | PCI_COMMAND);
+		outw(PCI_CFG_DATA, fn->cmd | fn->on);
+	} while (++fn < end);
+}
+
+/*
+ * Place everything below 4 GiB first; only when something does not fit is
+ * the 64-bit range (above RAM) worked out and the assignment run again with
+ * it: pci_alloc_run() starts afresh each time, so the result is the one a
+ * single run with the range gives, and the common boot skips the e820 walk.
+ */
+static int alloc(void)
+{
+	/* static, so zero where not set: the 64-bit range, the upper halves */
+	static struct pci_alloc a;
+	u64 mem_base = ALIGN_UP((u64)mem_low_ram_top(), 0x10000000ULL);
+	int failed;
+
+	a.res = res;
+	a.nr_res = nr_res;
+	a.node = nodes;
+	a.nr_node = nr_nodes;
+	a.io_base = PCI_IO_START;
+	a.io_end = PCI_IO_END;
+	a.mem_base = mem_base < 0xc0000000ULL ? 0xc0000000ULL : mem_base;
+	a.mem_end = PCI_MEM_END;
+	failed = pci_alloc_run(&a);
+	if (__builtin_expect(failed != 0, 0)) {
+		u64 mem64 = ALIGN_UP(0x100000000ULL + e820_ram_above(&fw_e820, 0x100000000ULL),
+				     1ULL << 30);
+
+		a.mem64_base = mem64;
+		a.mem64_end = mem64 + PCI_MEM64_SIZE;
+		failed = pci_alloc_run(&a);
+	}
+	return failed;
 }
 
 void pci_setup(void)
 {
-	u64 ram_top = mem_low_ram_top(), mem64;
+	bool verbose;
 	int failed;
 
 	/* i440fx, the default machine, runs straight through */
@@ -468,18 +568,11 @@ void pci_setup(void)
 	nodes[0].parent = -1;
 	scan_bus(0, 0);
 
-	mem64 = ALIGN_UP(0x100000000ULL + e820_ram_above(&fw_e820, 0x100000000ULL), 1ULL << 30);
-	u64 mem_base = ALIGN_UP(ram_top, 0x10000000ULL);
-	struct pci_alloc a = {
-		.res = res, .nr_res = nr_res, .node = nodes, .nr_node = nr_nodes,
-		.io_base = PCI_IO_START, .io_end = PCI_IO_END,
-		.mem_base = mem_base < 0xc0000000ULL ? 0xc0000000ULL : mem_base,
-		.mem_end = PCI_MEM_END,
-		.mem64_base = mem64, .mem64_end = mem64 + PCI_MEM64_SIZE,
-	};
-	failed = pci_alloc_run(&a);
-	program();
+	failed = alloc();
+	verbose = log_verbose();
+	program(verbose);
 	enable_all();
-	log_detail("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
+	if (verbose)
+		log_detail("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
 	post(POST_PCI);
 }

@@ -21,26 +21,13 @@ static inline __attribute__((always_inline)) bool is_sm30(const u8 *a)
 	return sm30;
 }
 
-/* 16 bytes summed mod 256 inline: byte pairs in 16-bit lanes of a u32 */
-static inline __attribute__((always_inline)) u8 sum16(const u8 *p)
-{
-	u32 lo = 0, hi = 0, d;
-
-#pragma GCC unroll 4
-	for (int i = 0; i < 16; i += 4) {
-		__builtin_memcpy(&d, p + i, 4);
-		lo += d & 0x00ff00ff;
-		hi += d >> 8 & 0x00ff00ff;
-	}
-	lo += hi;
-	return (u8)(lo + (lo >> 16));
-}
-
 /*
- * The table address and length into the entry point, checksums redone.
- * 2.1's intermediate checksum covers the 15 bytes from 0x10: the 16 from 0x0f
- * less a[0x0f], summed inline (a call is two blocks under a JIT). add: 1 when
- * a type 0 was put in front of QEMU's structures (the count saturates).
+ * The table address and length into the entry point, checksums redone: 2.1's
+ * intermediate one covers the 15 bytes from 0x10, the 16 from 0x0f less
+ * a[0x0f] (fw_sum8 takes 16 bytes and more by SSE2). add: 1 when a type 0 was
+ * put in front of QEMU's structures (the count saturates). Both sums by
+ * fw_sum8(), which the other tables' checksums have translated already: a
+ * call costs a JIT (QEMU's TCG) less than the sum written out inline.
  */
 static inline __attribute__((always_inline)) void fix_sm21(u8 *a, u32 tables, u32 tlen, u32 add)
 {
@@ -50,7 +37,7 @@ static inline __attribute__((always_inline)) void fix_sm21(u8 *a, u32 tables, u3
 	put_le16(a + 0x16, (u16)tlen);
 	put_le16(a + 0x1c, (u16)(count + (add & (count != 0xffff))));
 	a[0x15] = 0;
-	a[0x15] = (u8)(a[0x0f] - sum16(a + 0x0f));
+	a[0x15] = (u8)(a[0x0f] - fw_sum8(a + 0x0f, 16));	/* 16 bytes: the SSE2 sum's */
 	a[0x04] = 0;
 	a[0x04] = (u8)-fw_sum8(a, a[0x05]);
 }

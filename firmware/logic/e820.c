@@ -209,6 +209,47 @@ int e820_insert(struct e820_map *m, u64 addr, u64 size, u32 type)
 	return 0;
 }
 
+/*
+ * The common case, cheaply: in[0..n) (in any order) copied to out (not
+ * overlapping it) sorted by address, and true when e820_insert() would have
+ * built just that from them, in any order, on an empty map: each starts at
+ * or after the previous end, is not empty, does not wrap, is no hole, and
+ * does not touch a neighbour of its type (they would merge). A selection:
+ * pass k takes the lowest entry that starts at or after pass k-1's end, so
+ * an overlap, or two at one address, leaves a pass with none (a hole:
+ * refused). The tests or'ed together, a select in the scan: under a JIT each
+ * branch is another block to translate.
+ */
+bool e820_sorted_copy(struct e820_entry *out, const struct e820_entry *in, u32 n)
+{
+	static const struct e820_entry none = { ~0ULL, 0, E820_HOLE };
+	u64 from = 0;
+	u32 bad = 0, prev_type = E820_HOLE;
+
+	for (u32 k = 0; k < n; k++) {
+		const struct e820_entry *min = &none;
+		u64 end;
+
+		JIT_LOOP_TOP();
+		for (u32 j = 0; j < n; j++) {
+			u32 take;
+
+			JIT_LOOP_TOP();
+			take = (in[j].addr >= from) & (in[j].addr <= min->addr);
+			OPAQUE(take);
+			min = take ? &in[j] : min;
+		}
+		end = min->addr + min->size;
+		/* touching one of its type; end <= addr: empty or wraps */
+		bad |= ((min->addr == from) & (min->type == prev_type)) | (end <= min->addr) |
+		       (min->type == E820_HOLE);
+		out[k] = *min;
+		from = end;
+		prev_type = min->type;
+	}
+	return !bad;
+}
+
 u64 e820_ram_end_below(const struct e820_map *m, u64 limit)
 {
 	u64 top = 0;

@@ -49,6 +49,12 @@ int e820_add(struct e820_map *m, u64 addr, u64 size, u32 type);
  * when the range sits in a gap or inside one entry. 0, or -1 when full.
  */
 int e820_insert(struct e820_map *m, u64 addr, u64 size, u32 type);
+/*
+ * in[0..n) copied to out sorted by address; true only when e820_insert()
+ * of each into an empty map would have built exactly that (disjoint, no
+ * holes, no neighbours of one type to merge). The common case's fast path.
+ */
+bool e820_sorted_copy(struct e820_entry *out, const struct e820_entry *in, u32 n);
 /* Resolve overlaps, sort, merge. Returns the entry count, or -1 if it overflows. */
 int e820_normalize(struct e820_map *m);
 /* End of the highest RAM range that ends at or below limit (0 if none). */

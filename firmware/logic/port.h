@@ -46,6 +46,17 @@ typedef int32_t s32;
  * translate, and the firmware's boot path runs once.
  */
 #define OPAQUE(x)		__asm__("" : "+r"(x))
+/*
+ * Under a JIT (QEMU's TCG) a loop entered by falling into its first pass is
+ * translated twice: once with the code before it, once from where the
+ * back-edge jumps. A jump to the next instruction at the top of the body
+ * (no load moves above it) starts a block there on every pass instead.
+ */
+#if defined(__i386__) && !__STDC_HOSTED__
+#define JIT_LOOP_TOP()		__asm__ volatile("jmp 1f\n1:" ::: "memory")
+#else
+#define JIT_LOOP_TOP()		do { } while (0)
+#endif
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 
 /*

@@ -100,6 +100,102 @@ START_TEST(e820_insert_carves_firmware_areas)
 }
 END_TEST
 
+
+/* Inserting in[0..n) one by one into an empty map, the reference. */
+static int insert_all(struct e820_map *m, const struct e820_entry *in, u32 n)
+{
+	memset(m, 0, sizeof(*m));
+	for (u32 i = 0; i < n; i++)
+		if (e820_insert(m, in[i].addr, in[i].size, in[i].type))
+			return -1;
+	return 0;
+}
+
+/*
+ * Accepted lists come out sorted, exactly as the inserts leave them; random
+ * lists on a coarse grid (overlaps, touching, empty, holes, unknown types)
+ * exercise the refusals, and lists made disjoint are all accepted.
+ */
+START_TEST(e820_sorted_copy_matches_insert)
+{
+	static const u32 types[] = { E820_HOLE, E820_RAM, E820_RESERVED, E820_ACPI, 9 };
+	static struct e820_map ref;
+	struct e820_entry in[9], out[9];
+	u32 accepted = 0, refused = 0;
+
+	for (int round = 0; round < 4000; round++) {
+		u32 n = rng() % 9, disjoint = round & 1;
+
+		for (u32 i = 0; i < n; i++) {
+			in[i].addr = (u64)(rng() % 16) * 0x1000 + (rng() % 4 == 0 ? 0xfd00000000ULL : 0);
+			in[i].size = (u64)(rng() % 4) * 0x1000;
+			in[i].type = types[rng() % 5];
+			if (disjoint) {
+				/* slot i of a shuffled grid: never overlapping, never touching */
+				in[i].addr = (u64)((i * 5 + (u32)round) % 9) * 0x10000 + 0x1000;
+				in[i].size = (rng() % 8 + 1) * 0x1000;
+				in[i].type = types[rng() % 4 + 1];
+			}
+		}
+		memset(out, 0xa5, sizeof(out));
+		if (!e820_sorted_copy(out, in, n)) {
+			ck_assert_msg(!disjoint, "round %d: a disjoint list refused", round);
+			refused++;
+			continue;
+		}
+		accepted++;
+		ck_assert_int_eq(insert_all(&ref, in, n), 0);
+		ck_assert_uint_eq(ref.nr, n);
+		for (u32 i = 0; i < n; i++)
+			ck_assert_msg(out[i].addr == ref.e[i].addr && out[i].size == ref.e[i].size &&
+				      out[i].type == ref.e[i].type, "round %d entry %u", round, i);
+	}
+	ck_assert_uint_gt(refused, 500);
+	ck_assert_uint_gt(accepted, 2000);
+}
+END_TEST
+
+/* QEMU's pc list (the 1 TiB hole's reservation first) and each way to refuse one. */
+START_TEST(e820_sorted_copy_qemu_and_refusals)
+{
+	struct e820_entry in[4] = {
+		{ 0xfd00000000ULL, 0x300000000ULL, E820_RESERVED },
+		{ 0, 0x20000000, E820_RAM },
+		{ 0x100000000ULL, 0x40000000, E820_RAM },
+		{ 0xffff0000, 0x10000, E820_RESERVED },
+	}, out[4], bad[2];
+
+	ck_assert(e820_sorted_copy(out, in, 4));
+	ck_assert(out[0].addr == 0 && out[0].size == 0x20000000 && out[0].type == E820_RAM);
+	ck_assert(out[1].addr == 0xffff0000 && out[1].type == E820_RESERVED);
+	ck_assert(out[2].addr == 0x100000000ULL && out[2].type == E820_RAM);
+	ck_assert(out[3].addr == 0xfd00000000ULL && out[3].size == 0x300000000ULL);
+	ck_assert(e820_sorted_copy(out, in, 0));
+	/* overlapping */
+	bad[0] = (struct e820_entry){ 0x1000, 0x2000, E820_RAM };
+	bad[1] = (struct e820_entry){ 0x2000, 0x1000, E820_RESERVED };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	/* touching with one type (they would merge); with two types they stay */
+	bad[1] = (struct e820_entry){ 0x3000, 0x1000, E820_RAM };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	bad[1].type = E820_ACPI;
+	ck_assert(e820_sorted_copy(out, bad, 2));
+	/* two at one address, an empty one, a hole, a wrapping one */
+	bad[1] = (struct e820_entry){ 0x1000, 0x2000, E820_ACPI };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	bad[1] = (struct e820_entry){ 0x8000, 0, E820_ACPI };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	bad[1] = (struct e820_entry){ 0x8000, 0x1000, E820_HOLE };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	bad[1] = (struct e820_entry){ ~0ULL - 0xfff, 0x2000, E820_RESERVED };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	/* to 2^64 exactly: its end wraps to 0, which e820_insert() refuses too */
+	bad[1] = (struct e820_entry){ ~0ULL - 0xfff, 0x1000, E820_RESERVED };
+	ck_assert(!e820_sorted_copy(out, bad, 2));
+	ck_assert_int_eq(e820_insert(&(struct e820_map){ 0 }, bad[1].addr, bad[1].size, bad[1].type), -1);
+}
+END_TEST
+
 /* ---- table-loader names and sums --------------------------------------------- */
 
 static u8 files_tables[256], files_rsdp[20];
@@ -271,6 +367,8 @@ Suite *firmware_fast_suite(void)
 
 	tcase_add_test(tc, e820_insert_matches_normalize);
 	tcase_add_test(tc, e820_insert_carves_firmware_areas);
+	tcase_add_test(tc, e820_sorted_copy_matches_insert);
+	tcase_add_test(tc, e820_sorted_copy_qemu_and_refusals);
 	tcase_add_test(tc, tl_field_names_and_sum_callback);
 	tcase_add_test(tc, sum8_matches_byte_loop);
 	tcase_add_test(tc, port_mem_eq_and_str_nlen);
