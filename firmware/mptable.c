@@ -32,7 +32,7 @@
 void mptable_setup(void)
 {
 	u16 nb_cpus = 1;
-	u32 ncpu, len, n, tab, i = 0;
+	u32 ncpu, len, n, tab, i = 0, sig, features;
 	u8 *t, *p, *fp;
 
 	fw_cfg_read_entry(FW_CFG_NB_CPUS, &nb_cpus, 2);
@@ -54,12 +54,15 @@ void mptable_setup(void)
 	t = fp + 16;
 	/* the memory comes zeroed: zero fields are not written */
 	p = t + 44;
+	sig = fw_cpu_sig;	/* once: the stores through p could change them, says C */
+	features = fw_cpu_features;
 	do {
 		/* type, APIC ID, APIC version 0x14, enabled */
 		put_le32(p, MPC_CPU | i << 8 | 0x14 << 16 | CPU_EN << 24);
-		put_le32(p + 4, fw_cpu_sig);
-		put_le32(p + 8, fw_cpu_features);
+		put_le32(p + 4, sig);
+		put_le32(p + 8, features);
 		p += 20;
+		OPAQUE(p);	/* kept as it is: gcc would work it out again from ncpu */
 	} while (++i < ncpu);
 	t[44 + 3] |= CPU_BP;		/* the first is the bootstrap processor */
 	p[0] = MPC_BUS;

@@ -296,6 +296,7 @@ static inline __attribute__((always_inline)) void size_bars(u32 f, u32 addr, u32
 
 	/* the address register keeps its value: set once per BAR, not once per access */
 	for (u32 a = addr | PCI_BAR0, end = a + 4 * nbar; a < end; a += 4) {
+		JIT_LOOP_TOP();		/* the first pass would translate the top twice */
 		u32 lo, this = a, take;
 
 		outl(PCI_CFG_ADDR, a);
@@ -406,6 +407,15 @@ static void program_window(const struct pci_res *r, u16 bdf)
 	}
 }
 
+/* a failure's line: at once, or from log_bars() when the BARs are logged too */
+static __attribute__((noinline, cold)) void log_fail(const struct pci_res *r)
+{
+	u16 bdf = (u16)(r->tag >> 8);
+
+	log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
+		  (bdf >> 3) & 0x1f, bdf & 7, (u8)r->tag, (u32)r->size);
+}
+
 /*
  * What program() does off the common path: a window, a failure, the upper
  * half of a 64-bit BAR. True when the resource is done with.
@@ -420,8 +430,8 @@ static __attribute__((noinline)) bool program_rare(const struct pci_res *r)
 		return true;
 	}
 	if (r->failed) {
-		log_error("pci %02x:%02x.%x BAR %x: no room for %x bytes\n", bdf >> 8,
-			  (bdf >> 3) & 0x1f, bdf & 7, reg, (u32)r->size);
+		if (!log_verbose())	/* else log_bars() says it, in its place */
+			log_fail(r);
 		return true;
 	}
 	/* a 64-bit BAR: its upper half first (decoding is off until enable_all) */
@@ -438,9 +448,10 @@ static __attribute__((noinline)) void log_bar(const struct pci_res *r)
 }
 
 /* Bridge windows, BARs (and the decoding they need), and any failure. */
-static void program(bool verbose)
+static void program(void)
 {
 	for (u32 i = 0; i < nr_res; i++) {
+		JIT_LOOP_TOP();		/* the first pass would translate the top twice */
 		const struct pci_res *r = &res[i];
 		/* windows, failures and 64-bit BARs off the common path: one branch for all */
 		u32 slow = (u32)(r->window >= 0) | r->failed | r->is64;
@@ -453,7 +464,24 @@ static void program(bool verbose)
 		/* size 0 needs no decoding; I/O is bit 0, memory bit 1 */
 		fns[res_fn[i]].on |= (u16)((((u32)r->size | (u32)(r->size >> 32)) != 0)
 					  << (r->kind != PCI_RES_IO));
-		if (__builtin_expect(verbose, 0))
+	}
+}
+
+/*
+ * The verbose log's BAR lines, after program() (a loop of their own, so
+ * that program()'s carries no test for them: under a JIT each is a block),
+ * with the failures in their places, as program() interleaved them.
+ */
+static __attribute__((noinline, cold)) void log_bars(void)
+{
+	for (u32 i = 0; i < nr_res; i++) {
+		const struct pci_res *r = &res[i];
+
+		if (r->window >= 0)
+			continue;
+		if (r->failed)
+			log_fail(r);
+		else
 			log_bar(r);
 	}
 }
@@ -477,11 +505,10 @@ static __attribute__((noinline)) u32 q35_pirq(u32 bus, u32 slot, u32 p)
 }
 
 /*
- * Interrupt line from the pin (swizzled up to bus 0, then the PIRQ router),
- * then decoding for what program() placed. pci_setup() runs this on i440fx
- * and q35 only, so there is always a router. The routing is computed only
- * behind the pin test, so that the loop's first block (translated twice:
- * entered from above, then from its back edge) stays short.
+ * Decoding for what program() placed, and the interrupt line from the pin
+ * (swizzled up to bus 0, then the PIRQ router). pci_setup() runs this on
+ * i440fx and q35 only, so there is always a router. The routing is computed
+ * only behind the pin test.
  */
 static void enable_all(void)
 {
@@ -489,8 +516,17 @@ static void enable_all(void)
 
 	/* no test before the first: the host bridge pci_detect_board saw at 00.0 is there */
 	do {
+		JIT_LOOP_TOP();		/* the first pass would translate the top twice */
 		u32 addr = 0x80000000u | (u32)fn->bdf << 8, pin;
 
+		/*
+		 * The command first, unconditional (a function with nothing to turn
+		 * on gets its own value back), then the line: after the pin's test
+		 * only the loop's end follows, which is all that the two paths
+		 * joining there translate twice.
+		 */
+		outl(PCI_CFG_ADDR, addr | PCI_COMMAND);
+		outw(PCI_CFG_DATA, fn->cmd | fn->on);
 		outl(PCI_CFG_ADDR, addr | PCI_INTERRUPT_LINE);
 		pin = (inl(PCI_CFG_DATA) >> 8) & 0xff;
 		if (pin - 1 < 4) {
@@ -508,9 +544,6 @@ static void enable_all(void)
 			/* the address register still points at the line */
 			outb(PCI_CFG_DATA, pirq_irq[idx]);
 		}
-		/* unconditional: a function with nothing to turn on gets its own value back */
-		outl(PCI_CFG_ADDR, addr | PCI_COMMAND);
-		outw(PCI_CFG_DATA, fn->cmd | fn->on);
 	} while (++fn < end);
 }
 
@@ -524,8 +557,16 @@ static int alloc(void)
 {
 	/* static, so zero where not set: the 64-bit range, the upper halves */
 	static struct pci_alloc a;
-	u64 mem_base = ALIGN_UP((u64)mem_low_ram_top(), 0x10000000ULL);
+	/*
+	 * The 32-bit hole from RAM's top rounded up to 256 MiB, 0xC0000000 at
+	 * the lowest: worked out in u32 (the 256 MiB count, 12 to 16), as u64
+	 * arithmetic is several instructions a step on i686.
+	 */
+	u32 top = mem_low_ram_top(), units;
 	int failed;
+
+	top = top > 0xc0000000u ? top : 0xc0000000u;
+	units = ((top - 1) >> 28) + 1;
 
 	a.res = res;
 	a.nr_res = nr_res;
@@ -533,7 +574,7 @@ static int alloc(void)
 	a.nr_node = nr_nodes;
 	a.io_base = PCI_IO_START;
 	a.io_end = PCI_IO_END;
-	a.mem_base = mem_base < 0xc0000000ULL ? 0xc0000000ULL : mem_base;
+	a.mem_base = (u64)units << 28;
 	a.mem_end = PCI_MEM_END;
 	failed = pci_alloc_run(&a);
 	if (__builtin_expect(failed != 0, 0)) {
@@ -570,9 +611,11 @@ void pci_setup(void)
 
 	failed = alloc();
 	verbose = log_verbose();
-	program(verbose);
+	program();
 	enable_all();
-	if (verbose)
+	if (verbose) {
+		log_bars();
 		log_detail("pci: %u buses, %u resources, %d unplaced\n", nr_nodes, nr_res, failed);
+	}
 	post(POST_PCI);
 }

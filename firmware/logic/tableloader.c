@@ -15,9 +15,10 @@ typedef u32 __attribute__((may_alias, aligned(1))) u32_ua;
 
 /*
  * This runs once per boot, and under a JIT every distinct branch is a block
- * to translate: so a command's checks are folded into one word, a bit per
- * check in the order they are made, and tested with one branch; the lowest
- * bit set is the error reported (first_error, off the common path).
+ * to translate: so a command's checks are ORed into one word and tested
+ * with one branch. Only a failed command (off the common path) makes them
+ * again as a bit per check in the order they are made, the lowest bit set
+ * being the error reported (the *_error functions and first_error).
  */
 
 /* what a missing blob reads as, so the checks after a look-up need no branch */
@@ -116,23 +117,36 @@ static inline u32 size_bad(u8 size)
 }
 
 /* ALLOCATE: name[56], le32 align, u8 zone */
-static inline enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
+static __attribute__((noinline, cold)) enum tl_err allocate_error(const struct tl_state *s,
+								  const u8 *arg)
 {
 	static const u8 err[] = { TL_ERR_BAD_NAME, TL_ERR_DUPLICATE, TL_ERR_TOO_MANY,
 				  TL_ERR_BAD_ALIGN, TL_ERR_BAD_ZONE };
+	u32 align = ld_le32(arg + TL_NAME_SIZE);
+	u8 zone = arg[TL_NAME_SIZE + 4];
+
+	return first_error((name_len(arg) == 0) | (find(s, arg) != &no_blob) << 1 |
+			   (s->nr == TL_MAX_BLOBS) << 2 | ((align & (align - 1)) != 0) << 3 |
+			   (zone - 1u > 1u) << 4, err, arg);
+}
+
+static inline enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
+{
 	const struct tl_ops *ops = s->ops;
 	u32 align = ld_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
 	u8 zone = arg[TL_NAME_SIZE + 4];
 	struct tl_blob *b = &s->blob[s->nr];
 	u32 bad;
 
-	/* align 0 means 1: it passes the power-of-two test as it is */
-	bad = (len == 0) | (find(s, arg) != &no_blob) << 1 |
-	      (s->nr == TL_MAX_BLOBS) << 2 | ((align & (align - 1)) != 0) << 3 |
-	      (zone - 1u > 1u) << 4;		/* HIGH (1) or FSEG (2) */
+	/*
+	 * Any check failed (no shifts to place them: allocate_error() works
+	 * out which). align 0 means 1: it passes the power-of-two test as it is.
+	 */
+	bad = (len == 0) | (find(s, arg) != &no_blob) | (s->nr == TL_MAX_BLOBS) |
+	      (zone - 1u > 1u) | (align & (align - 1));	/* zone HIGH (1) or FSEG (2) */
 	OPAQUE(bad);		/* or each check becomes a branch of its own */
 	if (bad)
-		return first_error(bad, err, arg);
+		return allocate_error(s, arg);
 	align += !align;
 	/* the name NUL-padded, for the callbacks */
 	memset(b->name, 0, TL_NAME_SIZE);
@@ -153,19 +167,34 @@ static inline enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
  * ADD_POINTER: dst[56], src[56], le32 offset, u8 size. The pointer's own
  * bytes, no more, are read and written; 4 (QEMU's pointers) first.
  */
-static inline enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
+static __attribute__((noinline, cold)) enum tl_err add_pointer_error(const struct tl_state *s,
+								     const u8 *arg)
 {
 	static const u8 err[] = { TL_OK, TL_OK, TL_ERR_BAD_SIZE, TL_ERR_RANGE };
+	const struct tl_blob *dst = find(s, arg), *src = find(s, arg + TL_NAME_SIZE);
+	u32 off = ld_le32(arg + 2 * TL_NAME_SIZE);
+	u8 size = arg[2 * TL_NAME_SIZE + 4];
+
+	return first_error((dst == &no_blob) | (src == &no_blob) << 1 | size_bad(size) << 2 |
+			   ((off > dst->size) | (size > dst->size - off)) << 3, err, arg);
+}
+
+static inline enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
+{
 	const struct tl_blob *dst = find(s, arg), *src = find(s, arg + TL_NAME_SIZE);
 	u32 off = ld_le32(arg + 2 * TL_NAME_SIZE);
 	u8 size = arg[2 * TL_NAME_SIZE + 4], *p;
 	u32 bad;
 
-	bad = (dst == &no_blob) | (src == &no_blob) << 1 | size_bad(size) << 2 |
-	      ((off > dst->size) | (size > dst->size - off)) << 3;
+	/*
+	 * Any check failed: a missing dst needs no test of its own, as
+	 * no_blob's size is 0 and a size of 0 is bad (add_pointer_error()
+	 * works out which check it was).
+	 */
+	bad = (src == &no_blob) | size_bad(size) | (off > dst->size) | (size > dst->size - off);
 	OPAQUE(bad);		/* or each check becomes a branch of its own */
 	if (bad)
-		return first_error(bad, err, arg);
+		return add_pointer_error(s, arg);
 	p = dst->ptr + off;
 	if (size == 4)
 		put_le32(p, get_le32(p) + (u32)src->addr);
@@ -179,9 +208,16 @@ static inline enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
 }
 
 /* ADD_CHECKSUM: name[56], le32 offset, le32 start, le32 length */
-static inline enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
+static __attribute__((noinline, cold)) enum tl_err add_checksum_error(const struct tl_state *s,
+								      const u8 *arg)
 {
 	static const u8 err[] = { TL_OK, TL_ERR_RANGE };
+
+	return first_error((find(s, arg) == &no_blob) | 2, err, arg);
+}
+
+static inline enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
+{
 	const struct tl_blob *b = find(s, arg);
 	u32 off = ld_le32(arg + TL_NAME_SIZE);
 	u32 start = ld_le32(arg + TL_NAME_SIZE + 4);
@@ -189,11 +225,11 @@ static inline enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
 	u8 (*sum)(const void *p, u32 len) = s->ops->sum ? s->ops->sum : sum8;
 	u32 bad;
 
-	bad = (b == &no_blob) |
-	      ((off >= b->size) | (start > b->size) | (len > b->size - start)) << 1;
+	/* a missing file fails the range checks too, as no_blob's size is 0 */
+	bad = (off >= b->size) | (start > b->size) | (len > b->size - start);
 	OPAQUE(bad);		/* or each check becomes a branch of its own */
 	if (bad)
-		return first_error(bad, err, arg);
+		return add_checksum_error(s, arg);
 	/* the field is part of the range: subtracting the sum makes the total zero */
 	b->ptr[off] -= sum(b->ptr + start, len);
 	return TL_OK;
@@ -277,6 +313,7 @@ int tl_run(struct tl_state *s, const u8 *script, u32 len)
 	u32 n = len / TL_ENTRY_SIZE;
 
 	for (u32 i = 0; i < n; i++) {
+		JIT_LOOP_TOP();		/* or the first pass translates the dispatch twice */
 		const u8 *arg = script + i * TL_ENTRY_SIZE + TL_OFF_ARG;
 		u32 cmd = ld_le32(arg - TL_OFF_ARG + TL_OFF_CMD);
 		enum tl_err e;
