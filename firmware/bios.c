@@ -57,13 +57,17 @@ static inline u32 ivt_entry(const char *handler)
 static inline void ivt_setup(void)
 {
 	u32 *ivt = phys(0), n = 256;
+	u32 master = ivt_entry(bios_irq_master), slave = ivt_entry(bios_irq_slave);
 	void *d = ivt;
 
+	/* both in registers: one store each, not a load of the constant and a store */
+	OPAQUE(master);
+	OPAQUE(slave);
 	__asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(ivt_entry(bios_int_default)) : "memory");
 #pragma GCC unroll 8
 	for (u32 i = 1; i < 8; i++) {
-		ivt[PIC1_BASE + i] = ivt_entry(bios_irq_master);
-		ivt[PIC2_BASE + i] = ivt_entry(bios_irq_slave);
+		ivt[PIC1_BASE + i] = master;
+		ivt[PIC2_BASE + i] = slave;
 	}
 	ivt[PIC1_BASE] = ivt_entry(bios_irq0);
 	ivt[0x10] = ivt_entry(bios_int10);

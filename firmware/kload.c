@@ -150,19 +150,23 @@ static void __attribute__((noreturn)) enter_flat(u8 code, u32 entry, u32 eax, u3
 	__builtin_unreachable();
 }
 
-/* Command line, initrd (above floor) and the rest of what the info blocks carry. */
+/*
+ * Command line, initrd (above floor) and the rest of what the info blocks
+ * carry. Not int 15h's map: only the paths whose program may call the BIOS
+ * publish it.
+ */
 static void fill_info(struct kboot_info *in, u32 floor, u32 limit)
 {
-	u32 len;
+	u32 len, cmdline = load_cmdline(&len), initrd_addr, initrd_size;
 
-	memset(in, 0, sizeof(*in));
-	in->cmdline_addr = load_cmdline(&len);
-	load_initrd(floor, limit, &in->initrd_addr, &in->initrd_size);
-	in->module_string_addr = (u32)(uintptr_t)module_name;
-	in->loader_name_addr = (u32)(uintptr_t)loader_name;
-	in->rsdp = fw_rsdp;
-	in->e820 = &fw_e820;
-	bios_publish_e820();
+	load_initrd(floor, limit, &initrd_addr, &initrd_size);
+	/* stores, not a memset call and then stores */
+	*in = (struct kboot_info){
+		.e820 = &fw_e820, .cmdline_addr = cmdline,
+		.initrd_addr = initrd_addr, .initrd_size = initrd_size,
+		.module_string_addr = (u32)(uintptr_t)module_name,
+		.loader_name_addr = (u32)(uintptr_t)loader_name, .rsdp = fw_rsdp,
+	};
 }
 
 static void __attribute__((noreturn)) boot_multiboot(const struct file_src *f,
@@ -175,6 +179,8 @@ static void __attribute__((noreturn)) boot_multiboot(const struct file_src *f,
 		log_printf("boot: multiboot video mode request ignored (no framebuffer)\n");
 	load_segments(f, k);
 	fill_info(&in, (u32)k->load_end, 0);
+	/* a multiboot program may call int 15h (a PVH kernel never calls the BIOS) */
+	bios_publish_e820();
 	mbi = mb_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
 	if (!mbi)
 		boot_bad_kernel("multiboot info does not fit");
@@ -193,8 +199,8 @@ static void __attribute__((noreturn)) boot_pvh(const struct file_src *f, const s
 	si = pvh_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
 	if (!si)
 		boot_bad_kernel("hvm_start_info does not fit");
-	log_fields((const char *const[]){ "boot: PVH entry ", ", start_info ", ", initrd ", "+" },
-		   (const u32[]){ k->entry, si, in.initrd_addr, in.initrd_size }, 4);
+	static const char *const text[] = { "boot: PVH entry ", ", start_info ", ", initrd ", "+" };
+	log_fields(text, (const u32[]){ k->entry, si, in.initrd_addr, in.initrd_size }, 4);
 	enter_flat(POST_BOOT_PVH, k->entry, 0, si);
 }
 
@@ -315,16 +321,20 @@ void boot_qemu_pvh(u32 entry)
 	fw_cfg_read_at(FW_CFG_SETUP_DATA, 0, magic, sizeof(magic));
 	if (get_le32(magic) != ELF_MAGIC_LE)
 		boot_bad_kernel("a kernel entry but neither a bzImage nor an ELF header");
-	if (!size || !range_free(addr, size) || entry < addr || entry - addr >= size)
+	/* one branch: entry - addr wraps past size when entry < addr */
+	if ((size == 0) | !range_free(addr, size) | (entry - addr >= size))
 		boot_bad_kernel("QEMU's PVH kernel is not in free RAM");
 	post(POST_KERNEL_FILE);
 	fill_info(&in, addr + size, 0);
 	si = pvh_info_fill(phys(FW_BOOTINFO_ADDR), FW_BOOTINFO_ADDR, FW_BOOTINFO_SIZE, &in);
 	if (!si)
 		boot_bad_kernel("hvm_start_info does not fit");
-	/* the default log without the formatter: fewer blocks for a JIT to translate */
-	log_fields((const char *const[]){ "boot: QEMU PVH kernel ", "+", ", entry ", ", start_info ",
-					  ", initrd ", "+" },
-		   (const u32[]){ addr, size, entry, si, in.initrd_addr, in.initrd_size }, 6);
+	/*
+	 * The default log without the formatter: fewer blocks for a JIT to
+	 * translate; the texts static (a compound literal is a copy).
+	 */
+	static const char *const text[] = { "boot: QEMU PVH kernel ", "+", ", entry ",
+					    ", start_info ", ", initrd ", "+" };
+	log_fields(text, (const u32[]){ addr, size, entry, si, in.initrd_addr, in.initrd_size }, 6);
 	enter_flat(POST_BOOT_PVH, entry, 0, si);
 }

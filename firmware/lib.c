@@ -148,23 +148,24 @@ static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
  */
 void fw_cpu_init(void)
 {
-	u32 a, b, c, d;
+	u32 a, b, c, d, hv, kvm;
 
-	cpuid(1, &fw_cpu_sig, &b, &c, &fw_cpu_features);
-	sum_sse2 = fw_cpu_features & CPUID1_EDX_SSE2;
-	if (c & CPUID1_ECX_HYPERVISOR) {
-		cpuid(CPUID_HV_SIGNATURE, &a, &b, &c, &d);
-		if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x0000004d)	/* "KVMKVMKVM" */
-			sum_sse2 = false;
-	}
+	/*
+	 * Without branches (each one a block under a JIT): the hypervisor leaf
+	 * is read always and counts only with the hypervisor bit.
+	 */
+	cpuid(1, &fw_cpu_sig, &b, &hv, &fw_cpu_features);
+	cpuid(CPUID_HV_SIGNATURE, &a, &b, &c, &d);
+	kvm = (hv & CPUID1_ECX_HYPERVISOR) && b == 0x4b4d564b && c == 0x564b4d56 &&
+	      d == 0x0000004d;	/* "KVMKVMKVM" */
+	sum_sse2 = (fw_cpu_features & CPUID1_EDX_SSE2) && !kvm;
 	/*
 	 * CR4.OSFXSR for the whole run rather than around each sum: a CR4
 	 * write ends a block under a JIT. fw_cpu_handover() clears it.
 	 */
-	if (sum_sse2)
-		__asm__ volatile("movl %%cr4, %0\n\t"
-				 "orl %1, %0\n\t"
-				 "movl %0, %%cr4" : "=&r"(a) : "i"(CR4_OSFXSR));
+	__asm__ volatile("movl %%cr4, %0\n\t"
+			 "orl %1, %0\n\t"
+			 "movl %0, %%cr4" : "=&r"(a) : "r"((u32)sum_sse2 * CR4_OSFXSR));
 }
 
 /* Whatever is booted gets the CR4 of reset. */

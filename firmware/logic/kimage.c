@@ -399,34 +399,43 @@ u32 mb_info_fill(u8 *area, u32 area_addr, u32 size, const struct kboot_info *in)
 	return area_addr;
 }
 
+/*
+ * Written for a JIT (the PVH hand-over runs it under QEMU TCG): the selects
+ * are masks, the addresses u32 (the area lies below 4 GiB, checked first),
+ * the zeroing covers what is not stored, and the map is one loop over a
+ * local pointer.
+ */
 u32 pvh_info_fill(u8 *area, u32 area_addr, u32 size, const struct kboot_info *in)
 {
-	u32 nr = in->e820 ? in->e820->nr : 0, nr_mods = in->initrd_size ? 1 : 0;
-	u32 mods = PVH_SI_SIZE, map = mods + nr_mods * PVH_MOD_SIZE;
+	const struct e820_entry *e = in->e820 ? in->e820->e : NULL;
+	u32 nr = in->e820 ? in->e820->nr : 0, has_mod = -(u32)(in->initrd_size != 0);
+	u32 map = PVH_SI_SIZE + (PVH_MOD_SIZE & has_mod);
 	u32 need = map + nr * PVH_MEMMAP_ENTRY;
+	u8 *p = area + map;
 
-	if (need > size || (u64)area_addr + need > FOUR_G)
+	/* past 4 GiB: area_addr > 2^32 - need, in u32 (need is at least PVH_SI_SIZE) */
+	if ((need > size) | (area_addr > 0u - need))
 		return 0;
 	memset(area, 0, need);
 	put_le32(area + PVH_SI_MAGIC, PVH_START_MAGIC);
 	put_le32(area + PVH_SI_VERSION, 1);
-	put_le32(area + PVH_SI_NR_MODULES, nr_mods);
-	put_le64(area + PVH_SI_MODLIST, nr_mods ? area_addr + mods : 0);
-	put_le64(area + PVH_SI_CMDLINE, in->cmdline_addr);
+	put_le32(area + PVH_SI_NR_MODULES, has_mod & 1);
+	/* the upper halves of these u64 fields stay as zeroed */
+	put_le32(area + PVH_SI_MODLIST, (area_addr + PVH_SI_SIZE) & has_mod);
+	put_le32(area + PVH_SI_CMDLINE, in->cmdline_addr);
 	put_le64(area + PVH_SI_RSDP, in->rsdp);
-	put_le64(area + PVH_SI_MEMMAP, nr ? area_addr + map : 0);
+	put_le32(area + PVH_SI_MEMMAP, (area_addr + map) & -(u32)(nr != 0));
 	put_le32(area + PVH_SI_MEMMAP_ENTRIES, nr);
-	if (nr_mods) {
-		put_le64(area + mods, in->initrd_addr);
-		put_le64(area + mods + 8, in->initrd_size);
-		put_le64(area + mods + 16, in->module_string_addr);
+	if (has_mod) {
+		put_le32(area + PVH_SI_SIZE, in->initrd_addr);
+		put_le32(area + PVH_SI_SIZE + 8, in->initrd_size);
+		put_le32(area + PVH_SI_SIZE + 16, in->module_string_addr);
 	}
-	for (u32 i = 0; i < nr; i++) {
-		u8 *p = area + map + i * PVH_MEMMAP_ENTRY;
-
-		put_le64(p, in->e820->e[i].addr);
-		put_le64(p + 8, in->e820->e[i].size);
-		put_le32(p + 16, in->e820->e[i].type);
+	for (u32 i = 0; i < nr; i++, p += PVH_MEMMAP_ENTRY, e++) {
+		JIT_LOOP_TOP();
+		put_le64(p, e->addr);
+		put_le64(p + 8, e->size);
+		put_le32(p + 16, e->type);
 	}
 	return area_addr;
 }
