@@ -251,10 +251,8 @@ void mem_finish(void)
 	       (high_cur - 0x100001 < high_top - 0x100001);
 	OPAQUE(fast);
 	if (fast) {
-		/* slots 4.. up by one: a backwards rep movsl, one instruction */
-		u32 *src = (u32 *)&e[nr] - 1, *dst = src + 5, words = (nr - 4) * 5;
-
-		__asm__ volatile("std; rep movsl; cld" : "+S"(src), "+D"(dst), "+c"(words) :: "memory");
+		/* slots 4.. up by one */
+		memmove(&e[5], &e[4], (nr - 4) * sizeof(*e));
 		e[3].size = high_cur - 0x100000;
 		e[4].addr = high_cur;
 		e[4].size = high_top - high_cur;

@@ -83,18 +83,6 @@ static inline u32 name_len(const u8 *field)
 #endif
 }
 
-/* A le32 field in one load (get_le32 assembles it a byte at a time). */
-static inline u32 ld_le32(const u8 *p)
-{
-	u32 v;
-
-	__builtin_memcpy(&v, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
-
 /*
  * The error of the first failed check: bit i of bad is check i, err[i] its
  * error. TL_OK there stands for "the name field i names no blob": a bad name
@@ -122,7 +110,7 @@ static __attribute__((noinline, cold)) enum tl_err allocate_error(const struct t
 {
 	static const u8 err[] = { TL_ERR_BAD_NAME, TL_ERR_DUPLICATE, TL_ERR_TOO_MANY,
 				  TL_ERR_BAD_ALIGN, TL_ERR_BAD_ZONE };
-	u32 align = ld_le32(arg + TL_NAME_SIZE);
+	u32 align = get_le32(arg + TL_NAME_SIZE);
 	u8 zone = arg[TL_NAME_SIZE + 4];
 
 	return first_error((name_len(arg) == 0) | (find(s, arg) != &no_blob) << 1 |
@@ -133,7 +121,7 @@ static __attribute__((noinline, cold)) enum tl_err allocate_error(const struct t
 static inline enum tl_err do_allocate(struct tl_state *s, const u8 *arg)
 {
 	const struct tl_ops *ops = s->ops;
-	u32 align = ld_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
+	u32 align = get_le32(arg + TL_NAME_SIZE), size, len = name_len(arg);
 	u8 zone = arg[TL_NAME_SIZE + 4];
 	struct tl_blob *b = &s->blob[s->nr];
 	u32 bad;
@@ -172,7 +160,7 @@ static __attribute__((noinline, cold)) enum tl_err add_pointer_error(const struc
 {
 	static const u8 err[] = { TL_OK, TL_OK, TL_ERR_BAD_SIZE, TL_ERR_RANGE };
 	const struct tl_blob *dst = find(s, arg), *src = find(s, arg + TL_NAME_SIZE);
-	u32 off = ld_le32(arg + 2 * TL_NAME_SIZE);
+	u32 off = get_le32(arg + 2 * TL_NAME_SIZE);
 	u8 size = arg[2 * TL_NAME_SIZE + 4];
 
 	return first_error((dst == &no_blob) | (src == &no_blob) << 1 | size_bad(size) << 2 |
@@ -182,7 +170,7 @@ static __attribute__((noinline, cold)) enum tl_err add_pointer_error(const struc
 static inline enum tl_err do_add_pointer(struct tl_state *s, const u8 *arg)
 {
 	const struct tl_blob *dst = find(s, arg), *src = find(s, arg + TL_NAME_SIZE);
-	u32 off = ld_le32(arg + 2 * TL_NAME_SIZE);
+	u32 off = get_le32(arg + 2 * TL_NAME_SIZE);
 	u8 size = arg[2 * TL_NAME_SIZE + 4], *p;
 	u32 bad;
 
@@ -219,9 +207,9 @@ static __attribute__((noinline, cold)) enum tl_err add_checksum_error(const stru
 static inline enum tl_err do_add_checksum(struct tl_state *s, const u8 *arg)
 {
 	const struct tl_blob *b = find(s, arg);
-	u32 off = ld_le32(arg + TL_NAME_SIZE);
-	u32 start = ld_le32(arg + TL_NAME_SIZE + 4);
-	u32 len = ld_le32(arg + TL_NAME_SIZE + 8);
+	u32 off = get_le32(arg + TL_NAME_SIZE);
+	u32 start = get_le32(arg + TL_NAME_SIZE + 4);
+	u32 len = get_le32(arg + TL_NAME_SIZE + 8);
 	u8 (*sum)(const void *p, u32 len) = s->ops->sum ? s->ops->sum : sum8;
 	u32 bad;
 
@@ -241,8 +229,8 @@ static inline enum tl_err do_write_pointer(struct tl_state *s, const u8 *arg)
 	static const u8 err[] = { TL_ERR_BAD_NAME, TL_OK, TL_ERR_BAD_SIZE };
 	const char *dst = (const char *)arg;	/* NUL-terminated once name_len says so */
 	const struct tl_blob *src = find(s, arg + TL_NAME_SIZE);
-	u32 dst_off = ld_le32(arg + 2 * TL_NAME_SIZE);
-	u32 src_off = ld_le32(arg + 2 * TL_NAME_SIZE + 4);
+	u32 dst_off = get_le32(arg + 2 * TL_NAME_SIZE);
+	u32 src_off = get_le32(arg + 2 * TL_NAME_SIZE + 4);
 	u8 size = arg[2 * TL_NAME_SIZE + 8];
 	u32 fsize, bad;
 
@@ -315,7 +303,7 @@ int tl_run(struct tl_state *s, const u8 *script, u32 len)
 	for (u32 i = 0; i < n; i++) {
 		JIT_LOOP_TOP();		/* or the first pass translates the dispatch twice */
 		const u8 *arg = script + i * TL_ENTRY_SIZE + TL_OFF_ARG;
-		u32 cmd = ld_le32(arg - TL_OFF_ARG + TL_OFF_CMD);
+		u32 cmd = get_le32(arg - TL_OFF_ARG + TL_OFF_CMD);
 		enum tl_err e;
 
 		goto *by_cmd[cmd < TL_CMD_UNKNOWN ? cmd : TL_CMD_UNKNOWN];
