@@ -176,7 +176,6 @@ fi
 if [ "$count" != 0 ] && [ -n "$qemu" ]; then
 	printf '%s: QEMU TCG translation from reset to the kernel'"'"'s 32-bit entry (-d in_asm)\n' "$name"
 	printf '%-12s %10s %14s %10s\n' firmware blocks instructions "~us"
-	: > "$tmp/q-tb"
 	while IFS='	' read -r label rom extra; do
 		rm -f "$tmp/pid" "$tmp/in_asm"
 		mkfifo "$tmp/in_asm"
@@ -197,7 +196,6 @@ if [ "$count" != 0 ] && [ -n "$qemu" ]; then
 		i=${n#* } n=${n% *}
 		us=$([ "$n" = - ] && echo - || echo $((n * 3 / 2 + i / 2)))
 		printf '%-12s %10s %14s %10s\n' "$label" "$n" "$i" "$us"
-		echo "$label $n" >> "$tmp/q-tb"
 		[ "$n" = - ] || ran=1
 	done < "$tmp/list"
 	echo
